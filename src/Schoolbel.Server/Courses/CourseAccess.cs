@@ -1,0 +1,48 @@
+using Microsoft.EntityFrameworkCore;
+using Schoolbel.Server.Data;
+using Schoolbel.Server.People;
+
+namespace Schoolbel.Server.Courses;
+
+/// <summary>
+/// Who may see a course: its teachers and the school's admins, the pupils of its classes and
+/// its chosen pupils, and those pupils' parents. Everyone else gets a 404, so they cannot
+/// learn that the course exists.
+/// </summary>
+public sealed class CourseAccess(SchoolbelDb db)
+{
+    public async Task<bool> CanViewAsync(Guid courseId, Guid personId, PersonRole role, CancellationToken cancellationToken) =>
+        role switch
+        {
+            PersonRole.SchoolAdmin => await db.Courses.AnyAsync(c => c.Id == courseId, cancellationToken),
+            PersonRole.Teacher => await db.CourseTeachers.AnyAsync(t => t.CourseId == courseId && t.TeacherId == personId, cancellationToken),
+            PersonRole.Pupil => await PupilsOf(courseId).AnyAsync(p => p == personId, cancellationToken),
+            PersonRole.Parent => await db.ParentLinks.AnyAsync(l => l.ParentId == personId && PupilsOf(courseId).Contains(l.PupilId), cancellationToken),
+            _ => false,
+        };
+
+    public async Task<IReadOnlyList<CourseLink>> CoursesOfPupilAsync(Guid pupilId, CancellationToken cancellationToken)
+    {
+        var viaClass = db.ClassMemberships.Where(m => m.PupilId == pupilId)
+            .Join(db.CourseClasses, m => m.ClassId, cc => cc.ClassId, (m, cc) => cc.CourseId);
+        var direct = db.CoursePupils.Where(p => p.PupilId == pupilId).Select(p => p.CourseId);
+        var ids = viaClass.Union(direct);
+        return await db.Courses.AsNoTracking().Where(c => ids.Contains(c.Id))
+            .OrderBy(c => c.Name)
+            .Select(c => new CourseLink(c.Id, c.Name))
+            .ToListAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<CourseLink>> CoursesOfTeacherAsync(Guid teacherId, CancellationToken cancellationToken) =>
+        await db.CourseTeachers.AsNoTracking().Where(t => t.TeacherId == teacherId)
+            .Join(db.Courses, t => t.CourseId, c => c.Id, (t, c) => new CourseLink(c.Id, c.Name))
+            .OrderBy(c => c.Name)
+            .ToListAsync(cancellationToken);
+
+    private IQueryable<Guid> PupilsOf(Guid courseId) =>
+        db.CourseClasses.Where(cc => cc.CourseId == courseId)
+            .Join(db.ClassMemberships, cc => cc.ClassId, m => m.ClassId, (cc, m) => m.PupilId)
+            .Union(db.CoursePupils.Where(p => p.CourseId == courseId).Select(p => p.PupilId));
+}
+
+public sealed record CourseLink(Guid Id, string Name);

@@ -1,0 +1,89 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+using Microsoft.Extensions.Options;
+using Schoolbel.Server.Schools;
+
+namespace Schoolbel.Server.Data;
+
+internal static class DataServiceCollectionExtensions
+{
+    public static IServiceCollection AddSchoolbelData(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<DatabaseOptions>()
+            .Bind(configuration.GetSection(DatabaseOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        services.AddScoped<SchoolScope>();
+
+        // The provider decides which subclass (and so which migrations) is used.
+        var options = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        switch (options.Provider)
+        {
+            case DatabaseProvider.Postgres:
+                services.AddDbContext<SchoolbelDb, PostgresSchoolbelDb>((sp, o) =>
+                    o.UseNpgsql(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString,
+                        npgsql => npgsql.EnableRetryOnFailure(3)));
+                break;
+            default:
+                services.AddDbContext<SchoolbelDb, SqliteSchoolbelDb>((sp, o) =>
+                    o.UseSqlite(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString));
+                break;
+        }
+
+        services.AddTransient<DatabaseStartup>();
+        return services;
+    }
+}
+
+/// <summary>Creates the data folder, switches SQLite to WAL and applies migrations.</summary>
+internal sealed partial class DatabaseStartup(SchoolbelDb db, IOptions<DatabaseOptions> options, ILogger<DatabaseStartup> logger)
+{
+    public async Task PrepareAsync(CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        if (settings.Provider == DatabaseProvider.Sqlite)
+        {
+            var file = new SqliteConnectionStringBuilder(settings.ConnectionString).DataSource;
+            var folder = Path.GetDirectoryName(Path.GetFullPath(file));
+            if (!string.IsNullOrEmpty(folder))
+            {
+                Directory.CreateDirectory(folder);
+            }
+        }
+
+        if (settings.MigrateOnStartup)
+        {
+            var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+            if (pending.Count > 0)
+            {
+                LogMigrating(logger, pending.Count, settings.Provider);
+                await db.Database.MigrateAsync(cancellationToken);
+            }
+        }
+
+        if (settings.Provider == DatabaseProvider.Sqlite)
+        {
+            // WAL lets readers run while one writer writes; it is a property of the file, so once is enough.
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Applying {Count} migration(s) on {Provider}")]
+    private static partial void LogMigrating(ILogger logger, int count, DatabaseProvider provider);
+}
+
+/// <summary>Lets <c>dotnet ef</c> build the SQLite model without starting the app.</summary>
+internal sealed class SqliteDesignTimeFactory : IDesignTimeDbContextFactory<SqliteSchoolbelDb>
+{
+    public SqliteSchoolbelDb CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<SqliteSchoolbelDb>().UseSqlite("Data Source=design-time.db").Options, new SchoolScope());
+}
+
+/// <summary>Lets <c>dotnet ef</c> build the PostgreSQL model without a server.</summary>
+internal sealed class PostgresDesignTimeFactory : IDesignTimeDbContextFactory<PostgresSchoolbelDb>
+{
+    public PostgresSchoolbelDb CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<PostgresSchoolbelDb>().UseNpgsql("Host=localhost;Database=schoolbel_design").Options, new SchoolScope());
+}

@@ -1,0 +1,113 @@
+using Microsoft.EntityFrameworkCore;
+using Schoolbel.Server.Courses;
+using Schoolbel.Server.Data;
+using Schoolbel.Server.People;
+using Schoolbel.Server.Schools;
+using Schoolbel.Server.SignIn;
+
+namespace Schoolbel.Server.Ops;
+
+/// <summary>A demo account to print at first start: who it is, where to sign in, and how.</summary>
+public sealed record DemoAccount(string Role, string? SchoolCode, string Username, string Password);
+
+/// <summary>
+/// Gives a fresh install something to sign in to: one small school with one account per role
+/// and a platform operator. Only on an empty database, so it can never touch real data.
+/// </summary>
+internal sealed class DemoSchoolSeeder(SchoolbelDb db, PasswordHasher hasher, TimeProvider time)
+{
+    public const string SchoolCode = "demo";
+
+    // Printed on the console and in the README; a demo install is not meant to be reachable
+    // from outside, and an operator replaces these accounts before real use.
+    public const string Password = "Welkom-op-Schoolbel-1";
+
+    public async Task<IReadOnlyList<DemoAccount>?> SeedIfEmptyAsync(CancellationToken ct)
+    {
+        // Schools and operators carry no school filter, so these see the whole database.
+        if (await db.Schools.AnyAsync(ct) || await db.Operators.AnyAsync(ct))
+        {
+            return null;
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        // Hashing costs ~100 ms; all demo accounts share the password, so once is enough.
+        var passwordHash = hasher.Hash(Password);
+
+        var school = new School { Code = SchoolCode, Name = "Demoschool Sint-Jan", DefaultLanguage = "nl", CreatedAt = now };
+
+        Person NewPerson(string username, PersonRole role, string firstName, string lastName) => new()
+        {
+            SchoolId = school.Id,
+            Username = username,
+            Role = role,
+            FirstName = firstName,
+            LastName = lastName,
+            PasswordHash = passwordHash,
+            CreatedAt = now,
+        };
+
+        var pupil = NewPerson("leerling", PersonRole.Pupil, "Lotte", "Peeters");
+        var pupil2 = NewPerson("leerling2", PersonRole.Pupil, "Wout", "Claes");
+        var teacher = NewPerson("leerkracht", PersonRole.Teacher, "An", "Janssens");
+        var parent = NewPerson("ouder", PersonRole.Parent, "Marc", "Peeters");
+        var admin = NewPerson("directie", PersonRole.SchoolAdmin, "Els", "Maes");
+        var schoolClass = new SchoolClass { SchoolId = school.Id, Name = "3B", SchoolYear = SchoolYears.At(time.GetUtcNow()) };
+        var courses = new[]
+        {
+            new Course { SchoolId = school.Id, Name = "Wiskunde 3B", CreatedAt = now },
+            new Course { SchoolId = school.Id, Name = "Nederlands 3B", CreatedAt = now },
+        };
+        var platformOperator = new PlatformOperator
+        {
+            Username = "operator",
+            DisplayName = "Platformbeheerder",
+            PasswordHash = passwordHash,
+            CreatedAt = now,
+        };
+
+        db.Schools.Add(school);
+        db.People.AddRange(pupil, pupil2, teacher, parent, admin);
+        db.Classes.Add(schoolClass);
+        db.ClassMemberships.AddRange(
+            new ClassMembership { SchoolId = school.Id, ClassId = schoolClass.Id, PupilId = pupil.Id },
+            new ClassMembership { SchoolId = school.Id, ClassId = schoolClass.Id, PupilId = pupil2.Id });
+        db.ParentLinks.Add(new ParentLink { SchoolId = school.Id, ParentId = parent.Id, PupilId = pupil.Id });
+        db.Courses.AddRange(courses);
+        foreach (var course in courses)
+        {
+            db.CourseClasses.Add(new CourseClass { SchoolId = school.Id, CourseId = course.Id, ClassId = schoolClass.Id });
+            db.CourseTeachers.Add(new CourseTeacher { SchoolId = school.Id, CourseId = course.Id, TeacherId = teacher.Id });
+        }
+
+        db.Operators.Add(platformOperator);
+        // One SaveChanges is one transaction: a crash leaves the database empty, so the next
+        // start simply seeds again.
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            // Several nodes started on the same empty database; the unique school code let
+            // exactly one of them win, and that one prints the accounts.
+            db.ChangeTracker.Clear();
+            if (await db.Schools.AsNoTracking().AnyAsync(s => s.Code == SchoolCode, ct))
+            {
+                return null;
+            }
+
+            throw;
+        }
+
+        return
+        [
+            new DemoAccount("pupil", SchoolCode, pupil.Username, Password),
+            new DemoAccount("pupil", SchoolCode, pupil2.Username, Password),
+            new DemoAccount("teacher", SchoolCode, teacher.Username, Password),
+            new DemoAccount("parent", SchoolCode, parent.Username, Password),
+            new DemoAccount("school admin", SchoolCode, admin.Username, Password),
+            new DemoAccount("operator", null, platformOperator.Username, Password),
+        ];
+    }
+}

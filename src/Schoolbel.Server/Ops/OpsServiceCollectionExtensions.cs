@@ -1,0 +1,54 @@
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Schoolbel.Server.Data;
+using Schoolbel.Server.Schools;
+
+namespace Schoolbel.Server.Ops;
+
+/// <summary>Configuration section <c>Demo</c>.</summary>
+public sealed class DemoOptions
+{
+    public const string Section = "Demo";
+
+    /// <summary>Create the demo school and accounts when the database is empty.</summary>
+    public bool SeedWhenEmpty { get; set; } = true;
+}
+
+internal static class OpsServiceCollectionExtensions
+{
+    public static IServiceCollection AddSchoolbelOps(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<DemoOptions>().Bind(configuration.GetSection(DemoOptions.Section));
+        services.AddScoped<DemoSchoolSeeder>();
+        // Registered before the web server's own hosted service, so the database is ready before the first request.
+        services.AddHostedService<StartupService>();
+        services.AddHealthChecks()
+            .AddDbContextCheck<SchoolbelDb>("database", tags: ["ready"])
+            .AddCheck<MigrationsHealthCheck>("migrations", tags: ["ready"]);
+        return services;
+    }
+
+    public static void MapSchoolbelOps(this IEndpointRouteBuilder endpoints)
+    {
+        // Liveness says only that the process answers; readiness that it can do real work.
+        endpoints.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false })
+            .AllowAnonymous().WithMetadata(new PlatformEndpointAttribute());
+        endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") })
+            .AllowAnonymous().WithMetadata(new PlatformEndpointAttribute());
+    }
+}
+
+/// <summary>Ready only when every migration this build knows of has been applied.</summary>
+internal sealed class MigrationsHealthCheck(IServiceScopeFactory scopes) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        using var scope = scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<SchoolbelDb>();
+        var pending = (await Microsoft.EntityFrameworkCore.RelationalDatabaseFacadeExtensions
+            .GetPendingMigrationsAsync(db.Database, cancellationToken)).ToList();
+        return pending.Count == 0
+            ? HealthCheckResult.Healthy()
+            : HealthCheckResult.Unhealthy($"{pending.Count} migration(s) not applied: {string.Join(", ", pending)}");
+    }
+}

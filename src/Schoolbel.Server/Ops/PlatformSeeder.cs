@@ -1,0 +1,417 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.EntityFrameworkCore;
+using Schoolbel.Server.Courses;
+using Schoolbel.Server.Data;
+using Schoolbel.Server.People;
+using Schoolbel.Server.Schools;
+using Schoolbel.Server.SignIn;
+
+namespace Schoolbel.Server.Ops;
+
+/// <summary>What <see cref="PlatformSeeder"/> should create.</summary>
+internal sealed record SeedRequest
+{
+    /// <summary>How many schools; codes run from <see cref="FirstSchoolNumber"/> upwards.</summary>
+    public int Schools { get; init; } = 20;
+
+    /// <summary>Pupils in each school; classes of about 22 follow from it.</summary>
+    public int PupilsPerSchool { get; init; } = 1000;
+
+    /// <summary>The one password every seeded account gets. Never echoed in the summary.</summary>
+    public required string Password { get; init; }
+
+    /// <summary>Number of the first school: 1 gives <c>school001</c>. Lets a second run add more schools.</summary>
+    public int FirstSchoolNumber { get; init; } = 1;
+}
+
+/// <summary>
+/// The result of a seed, written as JSON (camelCase) for the peak simulator and for people:
+/// <code>
+/// {
+///   "schools": ["school001", "school002"],
+///   "usernames": { "pupils": "p00001..p01000", "teachers": "t0001..t0120", "parents": "o00001..o01000", "admin": "admin" },
+///   "pupilsPerSchool": 1000, "teachersPerSchool": 120, "classesPerSchool": 46, "coursesPerSchool": 460,
+///   "classes": [ { "school": "school001", "className": "1A", "pupils": "p00001..p00022",
+///                  "course": { "id": "…", "name": "Wiskunde 1A", "url": "/school001/courses/…" } } ]
+/// }
+/// </code>
+/// Every school has the same shape, so the username ranges hold in each of them. The password
+/// is left out on purpose: the caller chose it, and a summary may end up in logs or files.
+/// Treat the shape as a contract: add fields, do not rename or remove them.
+/// </summary>
+internal sealed record SeedSummary(
+    IReadOnlyList<string> Schools,
+    SeedUsernames Usernames,
+    int PupilsPerSchool,
+    int TeachersPerSchool,
+    int ClassesPerSchool,
+    int CoursesPerSchool,
+    IReadOnlyList<SeededClass> Classes);
+
+/// <summary>Username ranges ("first..last"), the same in every seeded school.</summary>
+internal sealed record SeedUsernames(string Pupils, string Teachers, string Parents, string Admin);
+
+/// <summary>One class of one school, its pupils ("first..last") and one of its courses.</summary>
+internal sealed record SeededClass(string School, string ClassName, string Pupils, SeededCourse Course);
+
+/// <summary>A course of the class; <c>url</c> is relative to the server, path-prefix style.</summary>
+internal sealed record SeededCourse(Guid Id, string Name, string Url);
+
+/// <summary>Serialises <see cref="SeedSummary"/> without reflection, indented and camelCase.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true)]
+[JsonSerializable(typeof(SeedSummary))]
+internal sealed partial class SeedJsonContext : JsonSerializerContext;
+
+/// <summary>A school code that already exists; nothing was written.</summary>
+internal sealed class SeedConflictException : Exception
+{
+    public SeedConflictException()
+    {
+    }
+
+    public SeedConflictException(string message)
+        : base(message)
+    {
+    }
+
+    public SeedConflictException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>The Flemish school year ("2026-2027") a moment falls in.</summary>
+internal static class SchoolYears
+{
+    /// <summary>
+    /// From August on, schools already prepare next year's classes, so August counts as the new
+    /// year. UTC is close enough: only the first hours of 1 August are in doubt.
+    /// </summary>
+    public static string At(DateTimeOffset now)
+    {
+        var y = now.UtcDateTime.Year;
+        return now.UtcDateTime.Month >= 8
+            ? string.Create(CultureInfo.InvariantCulture, $"{y}-{y + 1}")
+            : string.Create(CultureInfo.InvariantCulture, $"{y - 1}-{y}");
+    }
+}
+
+/// <summary>
+/// Fills the database with realistic schools for load tests: classes of about 22 pupils, ten
+/// courses per class, subject teachers, one parent per pupil and an admin, all sharing one
+/// password. Deterministic per school number, so two runs give the same names.
+/// </summary>
+internal sealed partial class PlatformSeeder(SchoolbelDb db, PasswordHasher hasher, TimeProvider time, ILogger<PlatformSeeder> logger)
+{
+    private const string AdminUsername = "admin";
+    private const int PupilsPerClass = 22;
+    private const int YearsPerSchool = 6;
+
+    // A subject teacher takes the same subject in about four neighbouring classes (1A..1D),
+    // which is how secondary schools timetable and gives roughly one teacher per four courses.
+    private const int ClassesPerSubjectTeacher = 4;
+
+    private static readonly string[] Subjects =
+    [
+        "Wiskunde", "Nederlands", "Frans", "Engels", "Geschiedenis",
+        "Aardrijkskunde", "Biologie", "Lichamelijke opvoeding", "Informatica", "Muzikale opvoeding",
+    ];
+
+    private static readonly string[] SchoolNames =
+    [
+        "Sint-Jozefscollege", "Koninklijk Atheneum", "Sint-Victorinstituut", "Heilig-Hartinstituut",
+        "Sint-Lodewijkscollege", "Onze-Lieve-Vrouwecollege", "Sint-Jan Berchmanscollege", "Sint-Barbaracollege",
+        "Maria-Boodschaplyceum", "Sint-Ursula-Instituut", "Don Boscocollege", "Sint-Pieterscollege",
+        "Sint-Lucasinstituut", "Sint-Ritacollege", "Atheneum De Ring", "Sint-Norbertusinstituut",
+    ];
+
+    private static readonly string[] ChildFirstNames =
+    [
+        "Lotte", "Emma", "Louise", "Noor", "Marie", "Lena", "Elise", "Fien", "Julie", "Hanne",
+        "Lore", "Ella", "Mila", "Nina", "Febe", "Jana", "Kato", "Lisa", "Amber", "Jolien",
+        "Lucas", "Louis", "Noah", "Arthur", "Jules", "Finn", "Wout", "Lars", "Seppe", "Mathis",
+        "Vic", "Warre", "Stan", "Jasper", "Milan", "Daan", "Thibo", "Lander", "Ruben", "Siebe",
+    ];
+
+    private static readonly string[] AdultFirstNames =
+    [
+        "An", "Els", "Katrien", "Sofie", "Veerle", "Griet", "Ilse", "Inge", "Kristel", "Liesbeth",
+        "Nathalie", "Tine", "Hilde", "Evelien", "Sarah", "Marc", "Koen", "Bart", "Tom", "Peter",
+        "Dirk", "Geert", "Wim", "Jan", "Stijn", "Kris", "Joris", "Pieter", "Filip", "Steven",
+    ];
+
+    private static readonly string[] LastNames =
+    [
+        "Peeters", "Janssens", "Maes", "Jacobs", "Mertens", "Willems", "Claes", "Goossens", "Wouters", "De Smet",
+        "Hermans", "Aerts", "Michiels", "Verstraete", "Van den Broeck", "Vermeulen", "Claeys", "Pauwels", "Declercq", "Van Damme",
+        "De Backer", "Lambrechts", "Stevens", "Vandenberghe", "Cools", "Segers", "Verhoeven", "Smets", "Van de Velde", "Leemans",
+        "Vos", "Martens", "Lemmens", "Hendrickx", "Baert", "De Wilde", "Coppens", "Desmet", "Wuyts", "Vanhoutte",
+    ];
+
+    public async Task<SeedSummary> SeedAsync(SeedRequest request, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentException.ThrowIfNullOrEmpty(request.Password, nameof(request));
+        ArgumentOutOfRangeException.ThrowIfLessThan(request.Schools, 1, nameof(request));
+        ArgumentOutOfRangeException.ThrowIfLessThan(request.PupilsPerSchool, 1, nameof(request));
+        ArgumentOutOfRangeException.ThrowIfLessThan(request.FirstSchoolNumber, 1, nameof(request));
+
+        var shape = SchoolShape.For(request.PupilsPerSchool);
+        var numbers = Enumerable.Range(request.FirstSchoolNumber, request.Schools).ToList();
+        var codes = numbers.Select(SchoolCode).ToList();
+        var schoolYear = SchoolYears.At(time.GetUtcNow());
+
+        // One hash for everyone: at ~100 ms a hash, hashing 40,000 accounts one by one would
+        // take over an hour of CPU for no benefit in a load-test database.
+        var passwordHash = hasher.Hash(request.Password);
+
+        var summaryClasses = new List<SeededClass>(codes.Count * shape.ClassCount);
+        var autoDetect = db.ChangeTracker.AutoDetectChangesEnabled;
+        // Entities are only ever added, never changed after Add, so scanning for changes on
+        // every Add (quadratic over thousands of rows) buys nothing.
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
+        try
+        {
+            // One transaction around all schools: a run that fails half-way (or is cancelled)
+            // leaves nothing behind, so it can simply be run again. The execution strategy
+            // replays the whole unit if PostgreSQL drops the connection.
+            var strategy = db.Database.CreateExecutionStrategy();
+            await strategy.ExecuteAsync(async cancellationToken =>
+            {
+                summaryClasses.Clear();
+                db.ChangeTracker.Clear();
+                await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+
+                // Schools are not school-owned (no query filter), so this sees every school.
+                var existing = await db.Schools.AsNoTracking()
+                    .Where(s => codes.Contains(s.Code))
+                    .Select(s => s.Code)
+                    .OrderBy(c => c)
+                    .ToListAsync(cancellationToken);
+                if (existing.Count > 0)
+                {
+                    throw new SeedConflictException(
+                        $"School code(s) already exist: {string.Join(", ", existing)}. Nothing was written; "
+                        + "use another --first-school or a fresh database.");
+                }
+
+                foreach (var number in numbers)
+                {
+                    var started = Stopwatch.GetTimestamp();
+                    var rows = AddSchool(number, shape, schoolYear, passwordHash, summaryClasses);
+                    await db.SaveChangesAsync(cancellationToken);
+                    // Forget what was saved so memory and SaveChanges cost stay flat per school.
+                    db.ChangeTracker.Clear();
+                    var elapsedMs = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                    var code = SchoolCode(number);
+                    LogSchoolSeeded(logger, code, rows, elapsedMs);
+                }
+
+                await transaction.CommitAsync(cancellationToken);
+            }, ct);
+        }
+        finally
+        {
+            db.ChangeTracker.Clear();
+            db.ChangeTracker.AutoDetectChangesEnabled = autoDetect;
+        }
+
+        return new SeedSummary(
+            codes,
+            new SeedUsernames(
+                Range(PupilUsername(1), PupilUsername(request.PupilsPerSchool)),
+                Range(TeacherUsername(1), TeacherUsername(shape.TeacherCount)),
+                Range(ParentUsername(1), ParentUsername(request.PupilsPerSchool)),
+                AdminUsername),
+            request.PupilsPerSchool,
+            shape.TeacherCount,
+            shape.ClassCount,
+            shape.ClassCount * Subjects.Length,
+            summaryClasses);
+    }
+
+    internal static string SchoolCode(int number) => string.Create(CultureInfo.InvariantCulture, $"school{number:D3}");
+
+    private static string PupilUsername(int number) => string.Create(CultureInfo.InvariantCulture, $"p{number:D5}");
+
+    private static string ParentUsername(int number) => string.Create(CultureInfo.InvariantCulture, $"o{number:D5}");
+
+    private static string TeacherUsername(int number) => string.Create(CultureInfo.InvariantCulture, $"t{number:D4}");
+
+    private static string Range(string first, string last) => first + ".." + last;
+
+    /// <summary>Adds one school's rows to the context (not yet saved) and returns how many.</summary>
+    private int AddSchool(int number, SchoolShape shape, string schoolYear, string passwordHash, List<SeededClass> summaryClasses)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        var names = new NamePicker(number);
+        var school = new School
+        {
+            Code = SchoolCode(number),
+            Name = SchoolNames[(number - 1) % SchoolNames.Length] + " " + number.ToString("D3", CultureInfo.InvariantCulture),
+            DefaultLanguage = "nl",
+            CreatedAt = now,
+        };
+
+        Person NewPerson(string username, PersonRole role, string firstName, string lastName) => new()
+        {
+            SchoolId = school.Id,
+            Username = username,
+            Role = role,
+            FirstName = firstName,
+            LastName = lastName,
+            PasswordHash = passwordHash,
+            CreatedAt = now,
+        };
+
+        var people = new List<Person>(2 * shape.PupilCount + shape.TeacherCount + 1)
+        {
+            NewPerson(AdminUsername, PersonRole.SchoolAdmin, names.Adult(), names.Last()),
+        };
+
+        var teachers = new List<Person>(shape.TeacherCount);
+        for (var t = 1; t <= shape.TeacherCount; t++)
+        {
+            teachers.Add(NewPerson(TeacherUsername(t), PersonRole.Teacher, names.Adult(), names.Last()));
+        }
+
+        people.AddRange(teachers);
+
+        var classes = new List<SchoolClass>(shape.ClassCount);
+        var memberships = new List<ClassMembership>(shape.PupilCount);
+        var parentLinks = new List<ParentLink>(shape.PupilCount);
+        var courses = new List<Course>(shape.ClassCount * Subjects.Length);
+        var courseClasses = new List<CourseClass>(courses.Capacity);
+        var courseTeachers = new List<CourseTeacher>(courses.Capacity);
+
+        for (var c = 0; c < shape.ClassCount; c++)
+        {
+            var className = shape.ClassNames[c];
+            var schoolClass = new SchoolClass { SchoolId = school.Id, Name = className, SchoolYear = schoolYear };
+            classes.Add(schoolClass);
+
+            var (firstPupil, lastPupil) = shape.PupilRange(c);
+            for (var p = firstPupil; p <= lastPupil; p++)
+            {
+                var lastName = names.Last();
+                var pupil = NewPerson(PupilUsername(p), PersonRole.Pupil, names.Child(), lastName);
+                // Most children share a surname with the parent the school has on file.
+                var parent = NewPerson(ParentUsername(p), PersonRole.Parent, names.Adult(), lastName);
+                people.Add(pupil);
+                people.Add(parent);
+                memberships.Add(new ClassMembership { SchoolId = school.Id, ClassId = schoolClass.Id, PupilId = pupil.Id });
+                parentLinks.Add(new ParentLink { SchoolId = school.Id, ParentId = parent.Id, PupilId = pupil.Id });
+            }
+
+            for (var s = 0; s < Subjects.Length; s++)
+            {
+                var course = new Course { SchoolId = school.Id, Name = Subjects[s] + " " + className, CreatedAt = now };
+                courses.Add(course);
+                courseClasses.Add(new CourseClass { SchoolId = school.Id, CourseId = course.Id, ClassId = schoolClass.Id });
+                courseTeachers.Add(new CourseTeacher { SchoolId = school.Id, CourseId = course.Id, TeacherId = teachers[shape.TeacherIndex(s, c)].Id });
+                if (s == 0)
+                {
+                    summaryClasses.Add(new SeededClass(
+                        school.Code,
+                        className,
+                        Range(PupilUsername(firstPupil), PupilUsername(lastPupil)),
+                        new SeededCourse(course.Id, course.Name, $"/{school.Code}/courses/{course.Id}")));
+                }
+            }
+        }
+
+        // Parents before children in the graph: schools, then people and classes, then the
+        // rows that point at them. EF orders inserts by foreign keys anyway; this keeps it cheap.
+        db.Schools.Add(school);
+        db.People.AddRange(people);
+        db.Classes.AddRange(classes);
+        db.ClassMemberships.AddRange(memberships);
+        db.ParentLinks.AddRange(parentLinks);
+        db.Courses.AddRange(courses);
+        db.CourseClasses.AddRange(courseClasses);
+        db.CourseTeachers.AddRange(courseTeachers);
+        return 1 + people.Count + classes.Count + memberships.Count + parentLinks.Count
+            + courses.Count + courseClasses.Count + courseTeachers.Count;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Seeded school {Code}: {Rows} rows in {ElapsedMs} ms")]
+    private static partial void LogSchoolSeeded(ILogger logger, string code, int rows, long elapsedMs);
+
+    /// <summary>
+    /// The layout every seeded school shares: how many classes, their names, which pupils sit
+    /// in which class and which teacher takes which course.
+    /// </summary>
+    private sealed class SchoolShape
+    {
+        private readonly int _teachersPerSubject;
+
+        private SchoolShape(int pupilCount, IReadOnlyList<string> classNames)
+        {
+            PupilCount = pupilCount;
+            ClassNames = classNames;
+            _teachersPerSubject = (ClassCount + ClassesPerSubjectTeacher - 1) / ClassesPerSubjectTeacher;
+        }
+
+        public int PupilCount { get; }
+        public IReadOnlyList<string> ClassNames { get; }
+        public int ClassCount => ClassNames.Count;
+        public int TeacherCount => _teachersPerSubject * Subjects.Length;
+
+        public static SchoolShape For(int pupilCount)
+        {
+            var classCount = (pupilCount + PupilsPerClass - 1) / PupilsPerClass;
+            // Spread classes evenly over the six years; the lower years get the remainder,
+            // as schools usually have more first-year classes than sixth-year ones.
+            var names = new List<string>(classCount);
+            for (var year = 1; year <= YearsPerSchool; year++)
+            {
+                var inYear = classCount / YearsPerSchool + (year <= classCount % YearsPerSchool ? 1 : 0);
+                for (var k = 0; k < inYear; k++)
+                {
+                    names.Add(year.ToString(CultureInfo.InvariantCulture) + Letters(k));
+                }
+            }
+
+            return new SchoolShape(pupilCount, names);
+        }
+
+        /// <summary>Pupil numbers (1-based, inclusive) of class <paramref name="classIndex"/>; sizes differ by at most one.</summary>
+        public (int First, int Last) PupilRange(int classIndex) =>
+            ((int)((long)classIndex * PupilCount / ClassCount) + 1, (int)((long)(classIndex + 1) * PupilCount / ClassCount));
+
+        /// <summary>0-based teacher of subject <paramref name="subject"/> in class <paramref name="classIndex"/>.</summary>
+        public int TeacherIndex(int subject, int classIndex) =>
+            subject * _teachersPerSubject + classIndex / ClassesPerSubjectTeacher;
+
+        // A, B, … Z, AA, AB, … like spreadsheet columns; only huge schools get past Z.
+        private static string Letters(int index)
+        {
+            var letters = string.Empty;
+            for (var n = index + 1; n > 0; n = (n - 1) / 26)
+            {
+                letters = (char)('A' + (n - 1) % 26) + letters;
+            }
+
+            return letters;
+        }
+    }
+
+    /// <summary>Deterministic names per school, so repeated seeds produce the same people.</summary>
+    private sealed class NamePicker(int seed)
+    {
+        // CA5394: System.Random is fine here; these are made-up names for test data, not
+        // secrets, and a fixed seed is the point (reproducible schools).
+#pragma warning disable CA5394
+        private readonly Random _random = new(seed);
+
+        public string Child() => ChildFirstNames[_random.Next(ChildFirstNames.Length)];
+
+        public string Adult() => AdultFirstNames[_random.Next(AdultFirstNames.Length)];
+
+        public string Last() => LastNames[_random.Next(LastNames.Length)];
+#pragma warning restore CA5394
+    }
+}

@@ -1,0 +1,75 @@
+using Schoolbel.Server.Courses;
+using Schoolbel.Server.Data;
+using Schoolbel.Server.Ops;
+using Schoolbel.Server.People;
+using Schoolbel.Server.Schools;
+using Schoolbel.Server.SignIn;
+using Schoolbel.Server.Web;
+
+namespace Schoolbel.Server;
+
+/// <summary>Builds the one deployable: pages, API and background work. Each feature adds itself.</summary>
+internal static class SchoolbelApp
+{
+    public const string DefaultUrl = "http://127.0.0.1:5080";
+
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.Configuration.AddEnvironmentVariables("Schoolbel__");
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+        if (string.Equals(builder.Configuration["Logging:Format"], "json", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.Logging.ClearProviders().AddJsonConsole(o => o.IncludeScopes = true);
+        }
+        else
+        {
+            builder.Logging.ClearProviders().AddSimpleConsole(o => o.IncludeScopes = true);
+        }
+
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            // Pages, forms and JSON are small; endpoints that take files raise their own limit.
+            k.Limits.MaxRequestBodySize = 10 * 1024 * 1024;
+            k.AddServerHeader = false;
+        });
+
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.AddSchoolbelData(builder.Configuration);
+        services.AddSchoolbelSchools(builder.Configuration);
+        services.AddSchoolbelSignIn(builder.Configuration);
+        services.AddSchoolbelPeople();
+        services.AddSchoolbelCourses();
+        services.AddSchoolbelOps(builder.Configuration);
+        services.AddSchoolbelWeb();
+
+        var app = builder.Build();
+
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseMiddleware<SecurityHeadersMiddleware>();
+        app.UseStaticFiles();
+        app.UseMiddleware<TenancyMiddleware>();
+        app.UseSchoolbelLocalization();
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseMiddleware<SchoolAccessMiddleware>();
+        app.UseAuthorization();
+
+        app.MapSchoolbelOps();
+        app.MapSchoolbelWeb();
+        var api = app.MapGroup("/api/v1")
+            .RequireAuthorization(SchoolbelPolicies.ApiUser);
+        api.MapAccessTokensApi();
+        api.MapPeopleApi();
+        api.MapCoursesApi();
+        app.MapRazorPages();
+        return app;
+    }
+}

@@ -1,0 +1,76 @@
+using System.Collections.Frozen;
+using Microsoft.EntityFrameworkCore;
+using Schoolbel.Server.Data;
+
+namespace Schoolbel.Server.Schools;
+
+/// <summary>
+/// All schools by code, held in memory. Resolving the school happens on every request, so it
+/// must not touch the database; a few thousand schools fit easily. The list is reloaded at most
+/// every <see cref="MaxAge"/> (other nodes learn of a new school within that time) and at once
+/// on this node after a change.
+/// </summary>
+public sealed class SchoolDirectory(IServiceScopeFactory scopes, TimeProvider time) : IDisposable
+{
+    private static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(30);
+    private readonly SemaphoreSlim _reload = new(1, 1);
+    private volatile Snapshot? _snapshot;
+
+    public async ValueTask<SchoolInfo?> FindByCodeAsync(string code, CancellationToken cancellationToken)
+    {
+        var snapshot = await CurrentAsync(cancellationToken);
+        return snapshot.ByCode.GetValueOrDefault(code);
+    }
+
+    public async ValueTask<SchoolInfo?> FindByIdAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var snapshot = await CurrentAsync(cancellationToken);
+        return snapshot.ById.GetValueOrDefault(id);
+    }
+
+    public void Dispose() => _reload.Dispose();
+
+    /// <summary>Call after creating or changing a school.</summary>
+    public void Invalidate() => _snapshot = null;
+
+    private async ValueTask<Snapshot> CurrentAsync(CancellationToken cancellationToken)
+    {
+        var snapshot = _snapshot;
+        if (snapshot is not null && time.GetUtcNow() - snapshot.LoadedAt < MaxAge)
+        {
+            return snapshot;
+        }
+
+        // Single flight: one reload at a time; the others wait for it rather than all querying.
+        await _reload.WaitAsync(cancellationToken);
+        try
+        {
+            snapshot = _snapshot;
+            if (snapshot is not null && time.GetUtcNow() - snapshot.LoadedAt < MaxAge)
+            {
+                return snapshot;
+            }
+
+            using var scope = scopes.CreateScope();
+            var db = scope.ServiceProvider.GetRequiredService<SchoolbelDb>();
+            var schools = await db.Schools.AsNoTracking()
+                .Select(s => new SchoolInfo(s.Id, s.Code, s.Name, s.DefaultLanguage))
+                .ToListAsync(cancellationToken);
+            snapshot = new Snapshot(
+                schools.ToFrozenDictionary(s => s.Code, StringComparer.Ordinal),
+                schools.ToFrozenDictionary(s => s.Id),
+                time.GetUtcNow());
+            _snapshot = snapshot;
+            return snapshot;
+        }
+        finally
+        {
+            _reload.Release();
+        }
+    }
+
+    private sealed record Snapshot(
+        FrozenDictionary<string, SchoolInfo> ByCode,
+        FrozenDictionary<Guid, SchoolInfo> ById,
+        DateTimeOffset LoadedAt);
+}

@@ -1,0 +1,105 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.DataProtection;
+using Schoolbel.Server.Data;
+using Schoolbel.Server.People;
+using Schoolbel.Server.Schools;
+
+namespace Schoolbel.Server.SignIn;
+
+internal static class SignInServiceCollectionExtensions
+{
+    public static IServiceCollection AddSchoolbelSignIn(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<PasswordOptions>()
+            .Bind(configuration.GetSection(PasswordOptions.Section))
+            .Validate(o => o.Pbkdf2Iterations >= PasswordOptions.OwaspMinimumIterations,
+                $"Passwords:Pbkdf2Iterations must be at least {PasswordOptions.OwaspMinimumIterations} (OWASP).")
+            .ValidateOnStart();
+        services.AddSingleton<PasswordHasher>();
+        services.AddScoped<AccessTokens>();
+        services.AddScoped<PasswordSignIn>();
+
+        // Keys live in the database so cookies stay valid across restarts and on every node.
+        services.AddDataProtection()
+            .SetApplicationName("Schoolbel")
+            .PersistKeysToDbContext<SchoolbelDb>();
+
+        services.AddAuthentication(SchoolbelSchemes.Default)
+            .AddPolicyScheme(SchoolbelSchemes.Default, "Schoolbel", o => o.ForwardDefaultSelector = context =>
+            {
+                if (context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+                {
+                    return SchoolbelSchemes.Bearer;
+                }
+
+                return context.Request.Path.StartsWithSegments("/ops") && !context.Request.PathBase.HasValue
+                    ? SchoolbelSchemes.OperatorCookie
+                    : SchoolbelSchemes.SchoolCookie;
+            })
+            .AddCookie(SchoolbelSchemes.SchoolCookie, o =>
+            {
+                // No explicit path: the handler uses PathBase, which is "/{code}" in path mode,
+                // so each school's cookie only travels to that school.
+                o.Cookie.Name = "sb_session";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Lax;
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.LoginPath = "/signin";
+                o.LogoutPath = "/signout";
+                o.AccessDeniedPath = "/forbidden";
+                o.ExpireTimeSpan = TimeSpan.FromHours(12);
+                o.SlidingExpiration = true;
+                o.Events.OnValidatePrincipal = context =>
+                {
+                    // A cookie of another school is worth nothing here.
+                    var scope = context.HttpContext.RequestServices.GetRequiredService<SchoolScope>();
+                    if (scope.SchoolId is null || context.Principal?.SchoolId() != scope.SchoolId)
+                    {
+                        context.RejectPrincipal();
+                    }
+
+                    return Task.CompletedTask;
+                };
+            })
+            .AddCookie(SchoolbelSchemes.OperatorCookie, o =>
+            {
+                o.Cookie.Name = "sb_ops";
+                o.Cookie.Path = "/ops";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Strict;
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.LoginPath = "/ops/signin";
+                o.LogoutPath = "/ops/signout";
+                o.AccessDeniedPath = "/ops/signin";
+                o.ExpireTimeSpan = TimeSpan.FromHours(8);
+            })
+            .AddScheme<AuthenticationSchemeOptions, AccessTokenAuthenticationHandler>(SchoolbelSchemes.Bearer, null);
+
+        services.AddAuthorizationBuilder()
+            // Anything not marked otherwise needs a signed-in user: a forgotten attribute fails closed.
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
+            .AddPolicy(SchoolbelPolicies.SchoolMember, p => p
+                .AddAuthenticationSchemes(SchoolbelSchemes.SchoolCookie)
+                .RequireAuthenticatedUser().RequireClaim(SchoolbelClaims.School))
+            .AddPolicy(SchoolbelPolicies.Staff, p => p
+                .AddAuthenticationSchemes(SchoolbelSchemes.SchoolCookie)
+                .RequireRole(nameof(PersonRole.Teacher), nameof(PersonRole.SchoolAdmin)))
+            .AddPolicy(SchoolbelPolicies.SchoolAdmin, p => p
+                .AddAuthenticationSchemes(SchoolbelSchemes.SchoolCookie)
+                .RequireRole(nameof(PersonRole.SchoolAdmin)))
+            .AddPolicy(SchoolbelPolicies.Operator, p => p
+                .AddAuthenticationSchemes(SchoolbelSchemes.OperatorCookie)
+                .RequireRole(SchoolbelClaims.OperatorRole))
+            // The API takes bearer tokens only: a cookie-authenticated API call could be forged cross-site.
+            .AddPolicy(SchoolbelPolicies.ApiUser, p => p
+                .AddAuthenticationSchemes(SchoolbelSchemes.Bearer)
+                .RequireAuthenticatedUser().RequireClaim(SchoolbelClaims.School))
+            .AddPolicy(SchoolbelPolicies.ApiAdmin, p => p
+                .AddAuthenticationSchemes(SchoolbelSchemes.Bearer)
+                .RequireRole(nameof(PersonRole.SchoolAdmin)));
+
+        return services;
+    }
+}

@@ -1,0 +1,21 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Schoolbel.Server.Schools;
+
+namespace Schoolbel.Server.SignIn;
+
+/// <summary>Sign-out is a POST with an anti-forgery token, so a link on another site cannot sign you out.</summary>
+[AllowAnonymous]
+[SchoolEndpoint]
+public sealed class SignOutModel : PageModel
+{
+    public IActionResult OnGet() => LocalRedirect(Url.Content("~/"));
+
+    public async Task<IActionResult> OnPostAsync()
+    {
+        await HttpContext.SignOutAsync(SchoolbelSchemes.SchoolCookie);
+        return LocalRedirect(Url.Content("~/signin"));
+    }
+}
