@@ -42,6 +42,9 @@ internal static class SchoolbelApp
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
         services.AddSchoolbelData(builder.Configuration);
+        // First of all hosted services: the database must be migrated before anything else
+        // (the Data Protection key ring, for one) reads from it at start-up.
+        services.AddHostedService<StartupService>();
         services.AddSchoolbelSchools(builder.Configuration);
         services.AddSchoolbelSignIn(builder.Configuration);
         services.AddSchoolbelPeople();

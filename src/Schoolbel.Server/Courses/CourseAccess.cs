@@ -34,9 +34,10 @@ public sealed class CourseAccess(SchoolbelDb db)
     }
 
     public async Task<IReadOnlyList<CourseLink>> CoursesOfTeacherAsync(Guid teacherId, CancellationToken cancellationToken) =>
-        await db.CourseTeachers.AsNoTracking().Where(t => t.TeacherId == teacherId)
-            .Join(db.Courses, t => t.CourseId, c => c.Id, (t, c) => new CourseLink(c.Id, c.Name))
+        await db.Courses.AsNoTracking()
+            .Where(c => db.CourseTeachers.Any(t => t.CourseId == c.Id && t.TeacherId == teacherId))
             .OrderBy(c => c.Name)
+            .Select(c => new CourseLink(c.Id, c.Name))
             .ToListAsync(cancellationToken);
 
     private IQueryable<Guid> PupilsOf(Guid courseId) =>

@@ -80,6 +80,8 @@ public sealed class CoursesAdmin(SchoolbelDb db, TimeProvider time)
             return errors;
         }
 
+        // Links are replaced with a delete and inserts; one transaction keeps that all or nothing.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         course.Name = name;
         if (input.TeacherIds is not null)
         {
@@ -98,6 +100,7 @@ public sealed class CoursesAdmin(SchoolbelDb db, TimeProvider time)
 
         AddLinks(id, input);
         await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         return (await GetAsync(id, cancellationToken))!;
     }
 

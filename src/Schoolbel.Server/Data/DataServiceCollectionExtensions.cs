@@ -23,8 +23,9 @@ internal static class DataServiceCollectionExtensions
         {
             case DatabaseProvider.Postgres:
                 services.AddDbContext<SchoolbelDb, PostgresSchoolbelDb>((sp, o) =>
-                    o.UseNpgsql(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString,
-                        npgsql => npgsql.EnableRetryOnFailure(3)));
+                    // No retrying execution strategy: several writes run in explicit transactions,
+                    // and a failed request should fail cleanly rather than be replayed half-way.
+                    o.UseNpgsql(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString));
                 break;
             default:
                 services.AddDbContext<SchoolbelDb, SqliteSchoolbelDb>((sp, o) =>

@@ -52,7 +52,7 @@ internal sealed class DemoSchoolSeeder(SchoolbelDb db, PasswordHasher hasher, Ti
         var teacher = NewPerson("leerkracht", PersonRole.Teacher, "An", "Janssens");
         var parent = NewPerson("ouder", PersonRole.Parent, "Marc", "Peeters");
         var admin = NewPerson("directie", PersonRole.SchoolAdmin, "Els", "Maes");
-        var schoolClass = new SchoolClass { SchoolId = school.Id, Name = "3B", SchoolYear = SchoolYears.At(time.GetUtcNow()) };
+        var schoolClass = new SchoolClass { SchoolId = school.Id, Name = "3B", SchoolYear = ClassesAdmin.SchoolYearOf(time.GetUtcNow()) };
         var courses = new[]
         {
             new Course { SchoolId = school.Id, Name = "Wiskunde 3B", CreatedAt = now },

@@ -20,8 +20,6 @@ internal static class OpsServiceCollectionExtensions
     {
         services.AddOptions<DemoOptions>().Bind(configuration.GetSection(DemoOptions.Section));
         services.AddScoped<DemoSchoolSeeder>();
-        // Registered before the web server's own hosted service, so the database is ready before the first request.
-        services.AddHostedService<StartupService>();
         services.AddHealthChecks()
             .AddDbContextCheck<SchoolbelDb>("database", tags: ["ready"])
             .AddCheck<MigrationsHealthCheck>("migrations", tags: ["ready"]);

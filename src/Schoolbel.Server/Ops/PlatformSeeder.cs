@@ -83,21 +83,6 @@ internal sealed class SeedConflictException : Exception
     }
 }
 
-/// <summary>The Flemish school year ("2026-2027") a moment falls in.</summary>
-internal static class SchoolYears
-{
-    /// <summary>
-    /// From August on, schools already prepare next year's classes, so August counts as the new
-    /// year. UTC is close enough: only the first hours of 1 August are in doubt.
-    /// </summary>
-    public static string At(DateTimeOffset now)
-    {
-        var y = now.UtcDateTime.Year;
-        return now.UtcDateTime.Month >= 8
-            ? string.Create(CultureInfo.InvariantCulture, $"{y}-{y + 1}")
-            : string.Create(CultureInfo.InvariantCulture, $"{y - 1}-{y}");
-    }
-}
 
 /// <summary>
 /// Fills the database with realistic schools for load tests: classes of about 22 pupils, ten
@@ -162,7 +147,7 @@ internal sealed partial class PlatformSeeder(SchoolbelDb db, PasswordHasher hash
         var shape = SchoolShape.For(request.PupilsPerSchool);
         var numbers = Enumerable.Range(request.FirstSchoolNumber, request.Schools).ToList();
         var codes = numbers.Select(SchoolCode).ToList();
-        var schoolYear = SchoolYears.At(time.GetUtcNow());
+        var schoolYear = ClassesAdmin.SchoolYearOf(time.GetUtcNow());
 
         // One hash for everyone: at ~100 ms a hash, hashing 40,000 accounts one by one would
         // take over an hour of CPU for no benefit in a load-test database.

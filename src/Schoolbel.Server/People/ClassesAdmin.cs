@@ -86,6 +86,8 @@ public sealed partial class ClassesAdmin(SchoolbelDb db, TimeProvider time)
             return errors;
         }
 
+        // Links are replaced with a delete and inserts; one transaction keeps that all or nothing.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         existing.Name = name;
         existing.SchoolYear = year;
         if (input.PupilIds is not null)
@@ -95,6 +97,7 @@ public sealed partial class ClassesAdmin(SchoolbelDb db, TimeProvider time)
         }
 
         await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         return (await GetAsync(id, cancellationToken))!;
     }
 

@@ -49,8 +49,9 @@ public sealed partial class PeopleAdmin(SchoolbelDb db, PasswordHasher hasher, T
 
         var classes = await db.ClassMemberships.AsNoTracking()
             .Where(m => m.PupilId == id)
-            .Join(db.Classes, m => m.ClassId, c => c.Id, (m, c) => new ClassRef(c.Id, c.Name, c.SchoolYear))
+            .Join(db.Classes, m => m.ClassId, c => c.Id, (m, c) => c)
             .OrderBy(c => c.Name)
+            .Select(c => new ClassRef(c.Id, c.Name, c.SchoolYear))
             .ToListAsync(cancellationToken);
         var children = await db.ParentLinks.AsNoTracking()
             .Where(l => l.ParentId == id)
@@ -125,6 +126,8 @@ public sealed partial class PeopleAdmin(SchoolbelDb db, PasswordHasher hasher, T
             return errors;
         }
 
+        // Links are replaced with a delete and inserts; one transaction keeps that all or nothing.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         person.FirstName = input.FirstName!.Trim();
         person.LastName = input.LastName!.Trim();
         person.Email = NullIfBlank(input.Email);
@@ -140,6 +143,7 @@ public sealed partial class PeopleAdmin(SchoolbelDb db, PasswordHasher hasher, T
 
         ApplyLinks(person, input);
         await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         return (await GetAsync(id, cancellationToken))!;
     }
 

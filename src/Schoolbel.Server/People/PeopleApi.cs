@@ -84,6 +84,15 @@ internal static class PeopleApi
 
     private static async Task<Results<Ok<CsvImportSummary>, ProblemHttpResult>> ImportPeople(HttpRequest request, PeopleCsvImport import, CancellationToken ct)
     {
+        // Refuse early on the declared size; Kestrel also stops a longer chunked body at the limit.
+        if (request.ContentLength > PeopleCsvImport.MaxBytes)
+        {
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status413PayloadTooLarge,
+                title: "The CSV file is too large",
+                detail: $"A CSV file may be at most {PeopleCsvImport.MaxBytes / (1024 * 1024)} MB.");
+        }
+
         var result = await import.ImportAsync(request.Body, ct);
         if (result.Succeeded)
         {

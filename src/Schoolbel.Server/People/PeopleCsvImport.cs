@@ -30,10 +30,6 @@ public sealed class PeopleCsvImport(SchoolbelDb db, ClassesAdmin classes, TimePr
         ArgumentNullException.ThrowIfNull(csv);
         var errors = new List<CsvImportError>();
         var rows = await ReadRowsAsync(csv, errors, cancellationToken);
-        if (errors.Count > 0)
-        {
-            return CsvImportResult.Failed(errors);
-        }
 
         var usernames = rows.Select(r => r.Username).ToList();
         var pupilRefs = rows.SelectMany(r => r.ParentOf).Distinct().ToList();
@@ -60,7 +56,7 @@ public sealed class PeopleCsvImport(SchoolbelDb db, ClassesAdmin classes, TimePr
 
         if (errors.Count > 0)
         {
-            return CsvImportResult.Failed([.. errors.Take(MaxReportedErrors)]);
+            return CsvImportResult.Failed([.. errors.OrderBy(e => e.Line).Take(MaxReportedErrors)]);
         }
 
         return await ApplyAsync(rows, existing, cancellationToken);

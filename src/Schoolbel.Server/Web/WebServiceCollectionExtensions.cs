@@ -17,7 +17,9 @@ internal static class WebServiceCollectionExtensions
         {
             // Pages live in their feature folders; each declares an absolute route with @page "/...".
             o.RootDirectory = "/";
-        }).AddViewLocalization();
+        })
+        .AddMvcOptions(o => o.Filters.Add<UnknownHandlerFilter>())
+        .AddViewLocalization();
 
         services.AddProblemDetails();
         services.AddExceptionHandler<BadRequestExceptionHandler>();

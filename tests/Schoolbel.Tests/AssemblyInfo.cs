@@ -1,0 +1,3 @@
+using Schoolbel.Tests.Infrastructure;
+
+[assembly: AssemblyFixture(typeof(SharedApps))]

@@ -1,2 +1,0 @@
-namespace Schoolbel.Tests;
-public sealed class SmokeTests { [Fact] public void Works() => Assert.True(true); }
