@@ -55,11 +55,15 @@ public abstract class SchoolbelDb(DbContextOptions options, SchoolScope scope)
     {
         ArgumentNullException.ThrowIfNull(modelBuilder);
 
+        // Features own the configuration of their entities (IEntityTypeConfiguration in their folder).
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(SchoolbelDb).Assembly);
+
         modelBuilder.Entity<School>(e =>
         {
             e.HasIndex(s => s.Code).IsUnique();
             e.Property(s => s.Code).HasMaxLength(40);
             e.Property(s => s.DefaultLanguage).HasMaxLength(8);
+            e.Property(s => s.OidcClientSecret).HasMaxLength(2000);
         });
 
         modelBuilder.Entity<Person>(e =>
@@ -68,6 +72,10 @@ public abstract class SchoolbelDb(DbContextOptions options, SchoolScope scope)
             e.HasIndex(p => new { p.SchoolId, p.Role, p.LastName });
             e.Property(p => p.Username).HasMaxLength(100);
             e.Property(p => p.PasswordHash).HasMaxLength(300);
+            e.Property(p => p.TotpSecret).HasMaxLength(1000);
+            e.Property(p => p.QrCodeHash).HasMaxLength(64);
+            e.HasIndex(p => p.QrCodeHash).IsUnique();
+            e.HasIndex(p => new { p.SchoolId, p.ExternalId }).IsUnique();
             e.Ignore(p => p.DisplayName);
             e.HasOne<School>().WithMany().HasForeignKey(p => p.SchoolId).OnDelete(DeleteBehavior.Restrict);
         });

@@ -28,6 +28,26 @@ public sealed class Person : ISchoolOwned
 
     public DateTime CreatedAt { get; set; }
 
+    /// <summary>Set after a reset to a temporary password: the next sign-in asks for a new one.</summary>
+    public bool MustChangePassword { get; set; }
+
+    /// <summary>Failed password attempts since the last success; drives the growing delay (not a lockout).</summary>
+    public int FailedSignIns { get; set; }
+
+    /// <summary>No password is checked for this account before this moment (UTC).</summary>
+    public DateTime? SignInDelayedUntil { get; set; }
+
+    /// <summary>The TOTP secret, protected with Data Protection; null when two-factor is off.</summary>
+    public string? TotpSecret { get; set; }
+
+    public DateTime? TotpEnabledAt { get; set; }
+
+    /// <summary>SHA-256 of the pupil's current QR sign-in code; regenerating replaces it.</summary>
+    public string? QrCodeHash { get; set; }
+
+    /// <summary>Subject of this person at the school's identity provider (Entra ID, Google), for OIDC sign-in.</summary>
+    public string? ExternalId { get; set; }
+
     public string DisplayName => FirstName + " " + LastName;
 }
 
