@@ -15,7 +15,14 @@ internal static class SchoolbelApp
 
     public static WebApplication Build(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // `dotnet run` starts us in the folder it was typed in (RunWorkingDirectory in the
+        // project file), so ./data lands where the person expects it. Our own files
+        // (appsettings.json, wwwroot) are then found next to the binaries instead.
+        var contentRoot = File.Exists(Path.Combine(Environment.CurrentDirectory, "appsettings.json"))
+            ? null
+            : AppContext.BaseDirectory;
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = contentRoot });
+        builder.WebHost.UseStaticWebAssets();
         builder.Configuration.AddEnvironmentVariables("Schoolbel__");
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
         {
@@ -70,6 +77,7 @@ internal static class SchoolbelApp
         var api = app.MapGroup("/api/v1")
             .RequireAuthorization(SchoolbelPolicies.ApiUser);
         api.MapAccessTokensApi();
+        api.MapSessionsApi();
         api.MapPeopleApi();
         api.MapCoursesApi();
         app.MapRazorPages();

@@ -28,6 +28,7 @@ public sealed class TenantIsolationTests(SharedApps apps)
     [
         "/health/live", "/health/ready", "/openapi/{documentName}.json", "/scalar",
         "/welcome", "/language", "/signin", "/signout", "/forbidden", "/ops/signin", "/ops/signout",
+        "/api/v1/sessions",
     ];
 
     [Theory]
@@ -38,6 +39,7 @@ public sealed class TenantIsolationTests(SharedApps apps)
         var victim = await TestSchool.CreateAsync(app);
         var attacker = await TestSchool.CreateAsync(app);
         var victimToken = await CreateTokenIdAsync(victim);
+        var victimSession = await CreateSessionIdAsync(victim);
         var before = await CountVictimRowsAsync(app, victim);
         var samples = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -45,6 +47,7 @@ public sealed class TenantIsolationTests(SharedApps apps)
             ["classId"] = victim.Class.Id.ToString(),
             ["courseId"] = victim.Course.Id.ToString(),
             ["tokenId"] = victimToken.ToString(),
+            ["sessionId"] = victimSession.ToString(),
         };
         var secrets = new[] { victim.Tag, victim.Id.ToString(), victim.Pupil.Id.ToString(), victim.Course.Id.ToString() };
 
@@ -154,6 +157,13 @@ public sealed class TenantIsolationTests(SharedApps apps)
         return created.Value!.Id;
     }
 
+    private static async Task<Guid> CreateSessionIdAsync(TestSchool school)
+    {
+        using var scope = school.App.Services.CreateScope();
+        var session = await scope.ServiceProvider.GetRequiredService<SessionStore>().StartAsync(school.Pupil, true, "victim", "password", CancellationToken.None);
+        return session.Id;
+    }
+
     private static async Task<string> CountVictimRowsAsync(SchoolbelApp app, TestSchool victim)
     {
         using var scope = app.Services.CreateScope();
@@ -167,6 +177,7 @@ public sealed class TenantIsolationTests(SharedApps apps)
             + await db.CourseTeachers.IgnoreQueryFilters().CountAsync(m => m.SchoolId == id)
             + await db.ParentLinks.IgnoreQueryFilters().CountAsync(m => m.SchoolId == id);
         var tokens = await db.AccessTokens.IgnoreQueryFilters().Where(t => t.SchoolId == id).Select(t => t.Name + t.RevokedAt).ToListAsync();
+        tokens.AddRange(await db.Set<SignInSession>().IgnoreQueryFilters().Where(s => s.SchoolId == id).Select(s => s.Id + ":" + s.EndedAt).ToListAsync());
         return string.Join("|", people.Order(StringComparer.Ordinal)) + "#" + string.Join("|", classes) + "#" + string.Join("|", courses)
             + "#" + links + "#" + string.Join("|", tokens);
     }

@@ -1,16 +1,17 @@
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Schoolbel.Server.Data;
+using Schoolbel.Server.Schools;
 using Schoolbel.Server.SignIn;
 using Schoolbel.Server.Web;
 
 namespace Schoolbel.Server.People;
 
 /// <summary>What a school admin does with people, shared by the admin pages and the API.</summary>
-public sealed partial class PeopleAdmin(SchoolbelDb db, PasswordHasher hasher, TimeProvider time)
+public sealed partial class PeopleAdmin(
+    SchoolbelDb db, PasswordHasher hasher, PasswordPolicy policy, SessionStore sessions, SchoolScope scope, TimeProvider time)
 {
     public const int PageSize = 50;
-    public const int MinimumPasswordLength = 8;
 
     public async Task<PeoplePage> ListAsync(PersonRole? role, string? search, int page, CancellationToken cancellationToken)
     {
@@ -83,7 +84,7 @@ public sealed partial class PeopleAdmin(SchoolbelDb db, PasswordHasher hasher, T
 
         if (!string.IsNullOrEmpty(input.Password))
         {
-            ValidatePassword(input.Password, errors);
+            policy.Validate(input.Password, input.Role ?? PersonRole.Pupil, username, scope.School, errors);
         }
 
         await ValidateCommonAsync(input, errors, cancellationToken);
@@ -153,18 +154,23 @@ public sealed partial class PeopleAdmin(SchoolbelDb db, PasswordHasher hasher, T
     /// <summary>Null when there is no such person in this school.</summary>
     public async Task<FieldErrors?> SetPasswordAsync(Guid id, string? password, CancellationToken cancellationToken)
     {
-        var errors = new FieldErrors();
-        ValidatePassword(password, errors);
         var person = await db.People.FirstOrDefaultAsync(p => p.Id == id, cancellationToken);
         if (person is null)
         {
             return null;
         }
 
+        var errors = new FieldErrors();
+        policy.Validate(password, person.Role, person.Username, scope.School, errors);
         if (!errors.Any)
         {
             person.PasswordHash = hasher.Hash(password!);
+            person.MustChangePassword = false;
+            person.FailedSignIns = 0;
+            person.SignInDelayedUntil = null;
             await db.SaveChangesAsync(cancellationToken);
+            // A new password ends every session of that person.
+            await sessions.EndAllAsync(person.Id, keep: null, cancellationToken);
         }
 
         return errors;
@@ -191,18 +197,6 @@ public sealed partial class PeopleAdmin(SchoolbelDb db, PasswordHasher hasher, T
         if (!string.IsNullOrWhiteSpace(email) && (email.Length > 200 || !EmailPattern().IsMatch(email.Trim())))
         {
             errors.Add("email", "Dit is geen geldig e-mailadres.");
-        }
-    }
-
-    private static void ValidatePassword(string? password, FieldErrors errors)
-    {
-        if (string.IsNullOrEmpty(password) || password.Length < MinimumPasswordLength)
-        {
-            errors.Add("password", $"Een wachtwoord heeft minstens {MinimumPasswordLength} tekens.");
-        }
-        else if (password.Length > 200)
-        {
-            errors.Add("password", "Een wachtwoord heeft hoogstens 200 tekens.");
         }
     }
 

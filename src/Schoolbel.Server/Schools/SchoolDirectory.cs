@@ -54,7 +54,9 @@ public sealed class SchoolDirectory(IServiceScopeFactory scopes, TimeProvider ti
             using var scope = scopes.CreateScope();
             var db = scope.ServiceProvider.GetRequiredService<SchoolbelDb>();
             var schools = await db.Schools.AsNoTracking()
-                .Select(s => new SchoolInfo(s.Id, s.Code, s.Name, s.DefaultLanguage))
+                .Select(s => new SchoolInfo(
+                    s.Id, s.Code, s.Name, s.DefaultLanguage, s.StaySignedInByDefaultForPupils, s.AllowSimplePupilPasswords,
+                    s.RequireTwoFactorForStaff, s.QrSignInNetworks, s.OidcAuthority == null ? null : s.OidcDisplayName ?? "School"))
                 .ToListAsync(cancellationToken);
             snapshot = new Snapshot(
                 schools.ToFrozenDictionary(s => s.Code, StringComparer.Ordinal),

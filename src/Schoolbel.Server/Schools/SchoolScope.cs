@@ -23,5 +23,14 @@ public sealed class SchoolScope
     }
 }
 
-/// <summary>What a request needs to know about its school; cached in memory.</summary>
-public sealed record SchoolInfo(Guid Id, string Code, string Name, string DefaultLanguage);
+/// <summary>What a request needs to know about its school, including its sign-in settings; cached in memory.</summary>
+public sealed record SchoolInfo(
+    Guid Id,
+    string Code,
+    string Name,
+    string DefaultLanguage,
+    bool StaySignedInByDefaultForPupils = true,
+    bool AllowSimplePupilPasswords = false,
+    bool RequireTwoFactorForStaff = false,
+    string? QrSignInNetworks = null,
+    string? OidcDisplayName = null);

@@ -98,6 +98,7 @@ internal sealed partial class AccessTokenAuthenticationHandler(
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
     SchoolbelDb db,
+    ApiSessionTokens sessionTokens,
     TimeProvider time)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
@@ -112,6 +113,15 @@ internal sealed partial class AccessTokenAuthenticationHandler(
         }
 
         var secret = header["Bearer ".Length..].Trim();
+        if (secret.StartsWith(ApiSessionTokens.Prefix, StringComparison.Ordinal))
+        {
+            // A session token from POST /api/v1/sessions: signed, and checked against the cached session.
+            var principal = await sessionTokens.ValidateAsync(secret, Scheme.Name, Context.RequestAborted);
+            return principal is null
+                ? AuthenticateResult.Fail("The session is unknown, ended or expired.")
+                : AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme.Name));
+        }
+
         if (!secret.StartsWith(AccessTokens.SecretPrefix, StringComparison.Ordinal))
         {
             return AuthenticateResult.Fail("Not a Schoolbel access token.");

@@ -1,40 +1,161 @@
+using System.Net;
+using System.Threading.RateLimiting;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Schoolbel.Server.Data;
 using Schoolbel.Server.People;
 
 namespace Schoolbel.Server.SignIn;
 
-/// <summary>Checks a username and password within the current school.</summary>
-public sealed partial class PasswordSignIn(SchoolbelDb db, PasswordHasher hasher, ILogger<PasswordSignIn> logger)
+/// <summary>
+/// Checks a username and password within the current school, with the protections of the
+/// 08:30 storm: hashing on the bounded <see cref="PasswordCheckPool"/>, a growing delay per
+/// account after failures (not a lockout, so pupils cannot lock each other out), and a generous
+/// failure budget per network address.
+/// </summary>
+public sealed partial class PasswordSignIn(
+    SchoolbelDb db,
+    PasswordHasher hasher,
+    PasswordCheckPool pool,
+    FailedSignInBudget budget,
+    TimeProvider time,
+    IOptions<SignInOptions> options,
+    ILogger<PasswordSignIn> logger)
 {
-    public async Task<Person?> CheckAsync(string? username, string? password, CancellationToken cancellationToken)
+    public async Task<SignInAttempt> CheckAsync(string? username, string? password, IPAddress? address, CancellationToken cancellationToken)
     {
         var name = NormalizeUsername(username);
         if (name.Length == 0 || string.IsNullOrEmpty(password))
         {
-            return null;
+            return SignInAttempt.Failed;
+        }
+
+        if (!budget.HasRoom(address))
+        {
+            LogAddressThrottled(logger, address, db.CurrentSchoolId);
+            return SignInAttempt.Throttled(options.Value.FailedAttemptsWindow);
         }
 
         var person = await db.People.FirstOrDefaultAsync(p => p.Username == name, cancellationToken);
+        var now = time.GetUtcNow().UtcDateTime;
+        if (person?.SignInDelayedUntil is { } until && until > now)
+        {
+            LogAccountThrottled(logger, name, db.CurrentSchoolId, (until - now).TotalSeconds);
+            return SignInAttempt.Throttled(until - now);
+        }
+
         // Always hash, even for an unknown username, so timing does not reveal which names exist.
-        var check = hasher.Verify(password, person?.PasswordHash);
-        if (person is null || check == PasswordCheck.Failed)
+        var answer = await pool.RunAsync(() => hasher.Verify(password, person?.PasswordHash), cancellationToken);
+        if (!answer.Ran)
         {
-            LogFailed(logger, name, db.CurrentSchoolId);
-            return null;
+            return SignInAttempt.Busy(answer.Position, answer.RetryAfter);
         }
 
-        if (check == PasswordCheck.SucceededNeedsUpgrade)
+        if (person is null || answer.Result == PasswordCheck.Failed)
         {
-            person.PasswordHash = hasher.Hash(password);
-            await db.SaveChangesAsync(cancellationToken);
+            budget.RecordFailure(address);
+            if (person is not null)
+            {
+                person.FailedSignIns++;
+                person.SignInDelayedUntil = now + DelayAfter(person.FailedSignIns, options.Value.MaxFailureDelay);
+                await db.SaveChangesAsync(cancellationToken);
+            }
+
+            LogFailed(logger, name, db.CurrentSchoolId, person?.FailedSignIns ?? 0);
+            return SignInAttempt.Failed;
         }
 
-        return person;
+        if (person.FailedSignIns != 0 || person.SignInDelayedUntil is not null)
+        {
+            person.FailedSignIns = 0;
+            person.SignInDelayedUntil = null;
+        }
+
+        if (answer.Result == PasswordCheck.SucceededNeedsUpgrade)
+        {
+            // An older, cheaper hash: store one at today's cost while we know the password.
+            var upgraded = await pool.RunAsync(() => hasher.Hash(password), cancellationToken);
+            if (upgraded.Ran)
+            {
+                person.PasswordHash = upgraded.Result;
+            }
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        return SignInAttempt.Succeeded(person);
     }
+
+    /// <summary>1 s after the first failure, doubling each time, up to the maximum.</summary>
+    public static TimeSpan DelayAfter(int failures, TimeSpan max) =>
+        failures <= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(Math.Min(Math.Pow(2, Math.Min(failures - 1, 30)), max.TotalSeconds));
 
     public static string NormalizeUsername(string? username) => (username ?? "").Trim().ToLowerInvariant();
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Failed sign-in for {Username} in school {SchoolId}")]
-    private static partial void LogFailed(ILogger logger, string username, Guid? schoolId);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Failed sign-in for {Username} in school {SchoolId} (failure {Failures})")]
+    private static partial void LogFailed(ILogger logger, string username, Guid? schoolId, int failures);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sign-in for {Username} in school {SchoolId} throttled for {Seconds:0} s after failures")]
+    private static partial void LogAccountThrottled(ILogger logger, string username, Guid? schoolId, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sign-in from {Address} in school {SchoolId} throttled: too many failures from this address")]
+    private static partial void LogAddressThrottled(ILogger logger, IPAddress? address, Guid? schoolId);
+}
+
+public enum SignInResult
+{
+    Succeeded,
+    Failed,
+
+    /// <summary>Too many failures on this account or from this address; try again after the delay.</summary>
+    Throttled,
+
+    /// <summary>The password checks are busy; the caller's place in line and when to retry are given.</summary>
+    Busy,
+}
+
+public sealed record SignInAttempt(SignInResult Result, Person? Person, int Position, TimeSpan RetryAfter)
+{
+    public static readonly SignInAttempt Failed = new(SignInResult.Failed, null, 0, TimeSpan.Zero);
+
+    public static SignInAttempt Succeeded(Person person) => new(SignInResult.Succeeded, person, 0, TimeSpan.Zero);
+
+    public static SignInAttempt Throttled(TimeSpan retryAfter) => new(SignInResult.Throttled, null, 0, retryAfter);
+
+    public static SignInAttempt Busy(int position, TimeSpan retryAfter) => new(SignInResult.Busy, null, position, retryAfter);
+}
+
+/// <summary>
+/// Failed attempts per network address. Generous on purpose: a whole school signs in from
+/// one public address, so this only stops floods, never a class that mistypes.
+/// </summary>
+public sealed class FailedSignInBudget : IDisposable
+{
+    private readonly PartitionedRateLimiter<string> _limiter;
+
+    public FailedSignInBudget(IOptions<SignInOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var settings = options.Value;
+        _limiter = PartitionedRateLimiter.Create<string, string>(address => RateLimitPartition.GetTokenBucketLimiter(address, _ =>
+            new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = settings.FailedAttemptsPerAddress,
+                TokensPerPeriod = settings.FailedAttemptsPerAddress,
+                ReplenishmentPeriod = settings.FailedAttemptsWindow,
+                QueueLimit = 0,
+                AutoReplenishment = true,
+            }));
+    }
+
+    public bool HasRoom(IPAddress? address) =>
+        (_limiter.GetStatistics(Key(address))?.CurrentAvailablePermits ?? 1) > 0;
+
+    public void RecordFailure(IPAddress? address)
+    {
+        using var lease = _limiter.AttemptAcquire(Key(address));
+    }
+
+    public void Dispose() => _limiter.Dispose();
+
+    private static string Key(IPAddress? address) => address?.ToString() ?? "unknown";
 }

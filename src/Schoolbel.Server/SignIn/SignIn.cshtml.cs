@@ -1,26 +1,37 @@
-using Microsoft.AspNetCore.Authentication;
+using System.Globalization;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using System.Security.Claims;
 using Schoolbel.Server.Schools;
 
 namespace Schoolbel.Server.SignIn;
 
 [AllowAnonymous]
 [SchoolEndpoint]
-public sealed class SignInModel(PasswordSignIn passwords) : PageModel
+public sealed class SignInModel(PasswordSignIn passwords, SchoolScope school) : PageModel
 {
     public string? Username { get; private set; }
     public string? ReturnUrl { get; private set; }
     public string? Message { get; private set; }
+    public bool StaySignedIn { get; private set; }
+    public bool Busy { get; private set; }
+    public int Position { get; private set; }
+    public int RetryAfterSeconds { get; private set; }
 
-    public void OnGet(string? returnUrl) => ReturnUrl = returnUrl;
+    /// <summary>Only on the busy page, so the automatic retry can send it again; never logged or stored.</summary>
+    public string? RetryPassword { get; private set; }
 
-    public async Task<IActionResult> OnPostAsync(string? username, string? password, string? returnUrl, CancellationToken cancellationToken)
+    public void OnGet(string? returnUrl)
+    {
+        ReturnUrl = returnUrl;
+        StaySignedIn = school.School?.StaySignedInByDefaultForPupils ?? true;
+    }
+
+    public async Task<IActionResult> OnPostAsync(string? username, string? password, bool staySignedIn, string? returnUrl, CancellationToken cancellationToken)
     {
         Username = username;
         ReturnUrl = returnUrl;
+        StaySignedIn = staySignedIn;
         if (string.IsNullOrWhiteSpace(username) || string.IsNullOrEmpty(password))
         {
             Message = "Vul je gebruikersnaam en wachtwoord in.";
@@ -28,16 +39,41 @@ public sealed class SignInModel(PasswordSignIn passwords) : PageModel
             return Page();
         }
 
-        var person = await passwords.CheckAsync(username, password, cancellationToken);
-        if (person is null)
+        var attempt = await passwords.CheckAsync(username, password, HttpContext.Connection.RemoteIpAddress, cancellationToken);
+        switch (attempt.Result)
         {
-            Message = "Die gebruikersnaam of dat wachtwoord klopt niet.";
-            Response.StatusCode = StatusCodes.Status401Unauthorized;
-            return Page();
+            case SignInResult.Busy:
+                // 503 + Retry-After: browsers show the page, load testers and proxies see "come back", not "failed".
+                Busy = true;
+                Position = attempt.Position;
+                RetryPassword = password;
+                SetRetryAfter(attempt.RetryAfter, StatusCodes.Status503ServiceUnavailable);
+                Response.Headers.CacheControl = "no-store";
+                return Page();
+            case SignInResult.Throttled:
+                SetRetryAfter(attempt.RetryAfter, StatusCodes.Status429TooManyRequests);
+                Message = "Te veel mislukte pogingen. Probeer het over {0} s opnieuw.";
+                return Page();
+            case SignInResult.Failed:
+                Message = "Die gebruikersnaam of dat wachtwoord klopt niet.";
+                Response.StatusCode = StatusCodes.Status401Unauthorized;
+                return Page();
         }
 
-        var principal = new ClaimsPrincipal(SchoolbelClaims.ForPerson(person, SchoolbelSchemes.SchoolCookie));
-        await HttpContext.SignInAsync(SchoolbelSchemes.SchoolCookie, principal);
+        var person = attempt.Person!;
+        await CookieSessions.SignInAsync(HttpContext, person, staySignedIn, "password");
+        if (person.MustChangePassword)
+        {
+            return LocalRedirect(Url.Content("~/account/password"));
+        }
+
         return LocalRedirect(Url.IsLocalUrl(returnUrl) ? returnUrl : Url.Content("~/"));
+    }
+
+    private void SetRetryAfter(TimeSpan retryAfter, int status)
+    {
+        RetryAfterSeconds = (int)Math.Max(1, Math.Ceiling(retryAfter.TotalSeconds));
+        Response.StatusCode = status;
+        Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
     }
 }

@@ -17,7 +17,19 @@ internal static class SignInServiceCollectionExtensions
             .Validate(o => o.Pbkdf2Iterations >= PasswordOptions.OwaspMinimumIterations,
                 $"Passwords:Pbkdf2Iterations must be at least {PasswordOptions.OwaspMinimumIterations} (OWASP).")
             .ValidateOnStart();
+        services.AddOptions<SignInOptions>()
+            .Bind(configuration.GetSection(SignInOptions.Section))
+            .ValidateDataAnnotations()
+            .Validate(o => o.MaxQueueWait > TimeSpan.Zero && o.SessionCheckCacheTime >= TimeSpan.Zero, "SignIn: MaxQueueWait must be positive.")
+            .ValidateOnStart();
+        services.AddMemoryCache();
         services.AddSingleton<PasswordHasher>();
+        services.AddSingleton<PasswordPolicy>();
+        services.AddScoped<PasswordResets>();
+        services.AddSingleton<PasswordCheckPool>();
+        services.AddSingleton<FailedSignInBudget>();
+        services.AddScoped<SessionStore>();
+        services.AddScoped<ApiSessionTokens>();
         services.AddScoped<AccessTokens>();
         services.AddScoped<PasswordSignIn>();
 
@@ -49,19 +61,10 @@ internal static class SignInServiceCollectionExtensions
                 o.LoginPath = "/signin";
                 o.LogoutPath = "/signout";
                 o.AccessDeniedPath = "/forbidden";
+                // Each sign-in sets its own lifetime (30 days with "stay signed in"); sliding keeps that span.
                 o.ExpireTimeSpan = TimeSpan.FromHours(12);
                 o.SlidingExpiration = true;
-                o.Events.OnValidatePrincipal = context =>
-                {
-                    // A cookie of another school is worth nothing here.
-                    var scope = context.HttpContext.RequestServices.GetRequiredService<SchoolScope>();
-                    if (scope.SchoolId is null || context.Principal?.SchoolId() != scope.SchoolId)
-                    {
-                        context.RejectPrincipal();
-                    }
-
-                    return Task.CompletedTask;
-                };
+                o.Events.OnValidatePrincipal = CookieSessions.ValidateAsync;
             })
             .AddCookie(SchoolbelSchemes.OperatorCookie, o =>
             {

@@ -18,7 +18,11 @@ internal static class WebServiceCollectionExtensions
             // Pages live in their feature folders; each declares an absolute route with @page "/...".
             o.RootDirectory = "/";
         })
-        .AddMvcOptions(o => o.Filters.Add<UnknownHandlerFilter>())
+        .AddMvcOptions(o =>
+        {
+            o.Filters.Add<UnknownHandlerFilter>();
+            o.Filters.Add<SignIn.MustChangePasswordFilter>();
+        })
         .AddViewLocalization();
 
         services.AddProblemDetails();

@@ -19,6 +19,18 @@ public sealed partial class PathlessCookieClient : IDisposable
         _client = app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
     }
 
+    /// <summary>The same cookies, sent to another server (a restarted one, or another node).</summary>
+    public PathlessCookieClient WithServer(SchoolbelApp app)
+    {
+        var copy = new PathlessCookieClient(app);
+        foreach (var (name, value) in _cookies)
+        {
+            copy._cookies[name] = value;
+        }
+
+        return copy;
+    }
+
     public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string url, HttpContent? content = null)
     {
         using var request = new HttpRequestMessage(method, url) { Content = content };

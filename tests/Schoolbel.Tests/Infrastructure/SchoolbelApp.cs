@@ -17,11 +17,15 @@ public sealed class SchoolbelApp : WebApplicationFactory<Program>
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "schoolbel-tests", Guid.NewGuid().ToString("N"));
     private string _connectionString = "";
 
-    private SchoolbelApp(string provider, FakeTimeProvider? time, bool demo)
+    private readonly IReadOnlyDictionary<string, string> _settings;
+    private bool _ownsDatabase = true;
+
+    private SchoolbelApp(string provider, FakeTimeProvider? time, bool demo, IReadOnlyDictionary<string, string>? settings)
     {
         Provider = provider;
         Time = time;
         Demo = demo;
+        _settings = settings ?? new Dictionary<string, string>();
     }
 
     public string Provider { get; }
@@ -33,9 +37,19 @@ public sealed class SchoolbelApp : WebApplicationFactory<Program>
 
     public string ConnectionString => _connectionString;
 
-    public static async Task<SchoolbelApp> StartAsync(string provider, FakeTimeProvider? time = null, bool demo = false)
+    /// <summary>A second server on the same database as <paramref name="other"/>, e.g. after a restart or on another node.</summary>
+    public static SchoolbelApp StartOnSameDatabase(SchoolbelApp other)
     {
-        var app = new SchoolbelApp(provider, time, demo);
+        ArgumentNullException.ThrowIfNull(other);
+        var app = new SchoolbelApp(other.Provider, other.Time, demo: false, other._settings) { _ownsDatabase = false };
+        app._connectionString = other._connectionString;
+        _ = app.Server;
+        return app;
+    }
+
+    public static async Task<SchoolbelApp> StartAsync(string provider, FakeTimeProvider? time = null, bool demo = false, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var app = new SchoolbelApp(provider, time, demo, settings);
         Directory.CreateDirectory(app._folder);
         app._connectionString = provider == TestDatabases.Postgres
             ? await TestDatabases.CreatePostgresDatabaseAsync(app._databaseName)
@@ -52,6 +66,12 @@ public sealed class SchoolbelApp : WebApplicationFactory<Program>
         builder.UseSetting("Demo:SeedWhenEmpty", Demo ? "true" : "false");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Logging:LogLevel:Microsoft.EntityFrameworkCore", "Warning");
+        builder.UseSetting("Logging:LogLevel:Microsoft.Hosting.Lifetime", "Warning");
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
         if (Time is not null)
         {
             builder.ConfigureTestServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Time)));
@@ -64,6 +84,11 @@ public sealed class SchoolbelApp : WebApplicationFactory<Program>
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
+        if (!_ownsDatabase)
+        {
+            return;
+        }
+
         if (Provider == TestDatabases.Postgres)
         {
             await TestDatabases.DropPostgresDatabaseAsync(_databaseName);

@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Threading.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace Schoolbel.Server.SignIn;
+
+/// <summary>
+/// Password hashing costs 50–120 ms of a core, so checks run on a bounded pool (about one
+/// slot per core) behind a short queue. When the queue is full, or the expected wait passes
+/// the limit, the caller is told at once to come back later, with its place in line. Only
+/// password checks go through here: signed-in pages and downloads never wait behind them.
+/// </summary>
+public sealed partial class PasswordCheckPool : IDisposable
+{
+    private readonly ConcurrencyLimiter _limiter;
+    private readonly SignInOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<PasswordCheckPool> _logger;
+    private double _averageCheckMs = 120; // until measured; a realistic PBKDF2 cost
+
+    public PasswordCheckPool(IOptions<SignInOptions> options, TimeProvider time, ILogger<PasswordCheckPool> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+        _limiter = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
+        {
+            PermitLimit = _options.HashSlots,
+            QueueLimit = _options.QueueLimit,
+            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+        });
+    }
+
+    /// <summary>Checks waiting for a slot right now.</summary>
+    public long Queued => _limiter.GetStatistics()?.CurrentQueuedCount ?? 0;
+
+    /// <summary>Runs <paramref name="check"/> on a slot, or says how busy it is.</summary>
+    public async Task<PoolAnswer<T>> RunAsync<T>(Func<T> check, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(check);
+        var statistics = _limiter.GetStatistics();
+        var position = (statistics?.CurrentQueuedCount ?? 0) + 1;
+        var free = statistics?.CurrentAvailablePermits ?? 0;
+        if (free == 0 && ExpectedWait(position) > _options.MaxQueueWait)
+        {
+            return Busy<T>(position);
+        }
+
+        using var timeout = new CancellationTokenSource(_options.MaxQueueWait, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        RateLimitLease lease;
+        try
+        {
+            lease = await _limiter.AcquireAsync(1, linked.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return Busy<T>(position);
+        }
+
+        using (lease)
+        {
+            if (!lease.IsAcquired)
+            {
+                return Busy<T>(position);
+            }
+
+            var started = Stopwatch.GetTimestamp();
+            // The hash is CPU-bound: run it off the request thread; the permit caps how many run at once.
+            var result = await Task.Run(check, cancellationToken);
+            var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            _averageCheckMs = (0.9 * _averageCheckMs) + (0.1 * elapsed);
+            return new PoolAnswer<T>(true, result, 0, TimeSpan.Zero);
+        }
+    }
+
+    public void Dispose() => _limiter.Dispose();
+
+    private TimeSpan ExpectedWait(long position) =>
+        TimeSpan.FromMilliseconds(position * _averageCheckMs / _options.HashSlots);
+
+    private PoolAnswer<T> Busy<T>(long position)
+    {
+        // Tell them to come back once the line ahead of them has had its turn, at least 1 s.
+        var retryAfter = TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(ExpectedWait(position).TotalSeconds)));
+        LogBusy(_logger, position, retryAfter.TotalSeconds);
+        return new PoolAnswer<T>(false, default, (int)Math.Min(position, int.MaxValue), retryAfter);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Password checks busy: place {Position}, asked to retry in {RetryAfterSeconds} s")]
+    private static partial void LogBusy(ILogger logger, long position, double retryAfterSeconds);
+}
+
+/// <summary>Either the check ran (<see cref="Ran"/>) or the caller should retry after <see cref="RetryAfter"/>.</summary>
+public readonly record struct PoolAnswer<T>(bool Ran, T? Result, int Position, TimeSpan RetryAfter);

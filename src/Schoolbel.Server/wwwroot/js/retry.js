@@ -1,0 +1,15 @@
+// Sends a "busy, try again" form again after the delay the server asked for. The jitter
+// (up to half as long again) spreads a crowd of waiting pupils, so they do not all come
+// back in the same second.
+"use strict";
+document.querySelectorAll("form[data-retry-after]").forEach(function (form) {
+    var seconds = Number(form.getAttribute("data-retry-after")) || 2;
+    var due = Date.now() + seconds * 1000 * (1 + Math.random() * 0.5);
+    var countdown = form.querySelector("[data-countdown]");
+    function tick() {
+        var left = Math.max(0, Math.ceil((due - Date.now()) / 1000));
+        if (countdown) { countdown.textContent = String(left); }
+        if (left <= 0) { form.submit(); } else { window.setTimeout(tick, 250); }
+    }
+    tick();
+});
