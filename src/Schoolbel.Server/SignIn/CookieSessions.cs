@@ -14,6 +14,7 @@ public static class CookieSessions
 {
     public const string SessionClaim = "sb:sid";
     public const string MustChangePasswordClaim = "sb:mustchange";
+    public const string MustEnrolTwoFactorClaim = "sb:must2fa";
 
     public static async Task SignInAsync(HttpContext context, Person person, bool persistent, string method)
     {
@@ -27,6 +28,12 @@ public static class CookieSessions
         if (person.MustChangePassword)
         {
             identity.AddClaim(new Claim(MustChangePasswordClaim, "1"));
+        }
+
+        var school = context.RequestServices.GetRequiredService<SchoolScope>().School;
+        if (school?.RequireTwoFactorForStaff == true && TwoFactor.IsStaff(person.Role) && person.TotpEnabledAt is null)
+        {
+            identity.AddClaim(new Claim(MustEnrolTwoFactorClaim, "1"));
         }
 
         var now = time.GetUtcNow();

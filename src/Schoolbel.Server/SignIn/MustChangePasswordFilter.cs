@@ -3,12 +3,15 @@ using Microsoft.AspNetCore.Mvc.Filters;
 
 namespace Schoolbel.Server.SignIn;
 
-/// <summary>After a reset to a temporary password, every page leads to "choose your own password" first.</summary>
+/// <summary>
+/// Steps a person must take before anything else: choose their own password after a reset,
+/// and set up two-factor when their school requires it for staff.
+/// </summary>
 internal sealed class MustChangePasswordFilter : IAsyncPageFilter
 {
     private static readonly HashSet<string> Allowed = new(StringComparer.OrdinalIgnoreCase)
     {
-        "/Account/ChangePassword", "/SignIn/SignOut", "/SignIn/SignIn", "/Web/Language",
+        "/Account/ChangePassword", "/Account/TwoFactorSettings", "/SignIn/SignOut", "/SignIn/SignIn", "/Web/Language",
     };
 
     public Task OnPageHandlerSelectionAsync(PageHandlerSelectedContext context) => Task.CompletedTask;
@@ -17,10 +20,13 @@ internal sealed class MustChangePasswordFilter : IAsyncPageFilter
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
-        if (context.HttpContext.User.HasClaim(CookieSessions.MustChangePasswordClaim, "1")
-            && !Allowed.Contains(context.ActionDescriptor.ViewEnginePath))
+        var user = context.HttpContext.User;
+        var step = user.HasClaim(CookieSessions.MustChangePasswordClaim, "1") ? "/account/password"
+            : user.HasClaim(CookieSessions.MustEnrolTwoFactorClaim, "1") ? "/account/two-factor"
+            : null;
+        if (step is not null && !Allowed.Contains(context.ActionDescriptor.ViewEnginePath))
         {
-            context.Result = new LocalRedirectResult(context.HttpContext.Request.PathBase + "/account/password");
+            context.Result = new LocalRedirectResult(context.HttpContext.Request.PathBase + step);
             return Task.CompletedTask;
         }
 

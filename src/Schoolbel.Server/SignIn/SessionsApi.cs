@@ -72,7 +72,7 @@ internal static class SessionsApi
 
     private static async Task<Results<Ok<ApiSession>, ProblemHttpResult, JsonHttpResult<BusyAnswer>>> SignIn(
         SessionSignIn body, HttpContext context, SchoolDirectory directory, SchoolScope scope, PasswordSignIn passwords,
-        SessionStore sessions, ApiSessionTokens tokens, CancellationToken ct)
+        SessionStore sessions, ApiSessionTokens tokens, TwoFactor twoFactor, CancellationToken ct)
     {
         var school = string.IsNullOrWhiteSpace(body.School) ? null : await directory.FindByCodeAsync(body.School.Trim().ToLowerInvariant(), ct);
         if (school is null || (scope.SchoolId is { } current && current != school.Id))
@@ -94,6 +94,12 @@ internal static class SessionsApi
         }
 
         var person = attempt.Person!;
+        if (person.TotpEnabledAt is not null && !await twoFactor.VerifyAsync(person, body.Code, ct))
+        {
+            return TypedResults.Problem(statusCode: 401, title: "Two-factor code needed",
+                detail: "This account uses two-factor sign-in: send the current code from the authenticator app (or a recovery code) as 'code'.");
+        }
+
         var session = await sessions.StartAsync(person, body.StaySignedIn ?? true, context.Request.Headers.UserAgent, "api", ct);
         return TypedResults.Ok(new ApiSession(tokens.Issue(session, person), session.ExpiresAt, person.Id, person.Role, person.MustChangePassword));
     }
@@ -105,7 +111,7 @@ internal static class SessionsApi
         await sessions.EndAsync(context.User.PersonId(), sessionId, ct) ? TypedResults.NoContent() : TypedResults.NotFound();
 }
 
-public sealed record SessionSignIn(string? School, string? Username, string? Password, bool? StaySignedIn);
+public sealed record SessionSignIn(string? School, string? Username, string? Password, bool? StaySignedIn, string? Code = null);
 
 /// <summary>The bearer token is valid until the session ends, expires, or is ended elsewhere.</summary>
 public sealed record ApiSession(string Token, DateTime ExpiresAt, Guid PersonId, PersonRole Role, bool MustChangePassword);

@@ -8,7 +8,7 @@ namespace Schoolbel.Server.SignIn;
 
 [AllowAnonymous]
 [SchoolEndpoint]
-public sealed class SignInModel(PasswordSignIn passwords, SchoolScope school) : PageModel
+public sealed class SignInModel(PasswordSignIn passwords, PendingTwoFactor pendingTwoFactor, SchoolScope school) : PageModel
 {
     public string? Username { get; private set; }
     public string? ReturnUrl { get; private set; }
@@ -61,6 +61,12 @@ public sealed class SignInModel(PasswordSignIn passwords, SchoolScope school) : 
         }
 
         var person = attempt.Person!;
+        if (person.TotpEnabledAt is not null)
+        {
+            pendingTwoFactor.Start(HttpContext, person.Id, staySignedIn, returnUrl);
+            return LocalRedirect(Url.Content("~/signin/two-factor"));
+        }
+
         await CookieSessions.SignInAsync(HttpContext, person, staySignedIn, "password");
         if (person.MustChangePassword)
         {

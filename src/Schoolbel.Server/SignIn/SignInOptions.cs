@@ -15,8 +15,12 @@ public sealed class SignInOptions
     [Range(0, 10_000)]
     public int QueueLimit { get; set; } = 64;
 
-    /// <summary>The longest a sign-in waits for a slot before it is told "busy".</summary>
-    public TimeSpan MaxQueueWait { get; set; } = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// The longest a sign-in waits for a slot before it is told "busy". Long enough that the
+    /// queue keeps every slot busy between waves of retries, short enough to answer well
+    /// before a browser or proxy gives up.
+    /// </summary>
+    public TimeSpan MaxQueueWait { get; set; } = TimeSpan.FromSeconds(4);
 
     /// <summary>"Stay signed in" lasts this long after the last visit.</summary>
     public TimeSpan PersistentSessionLifetime { get; set; } = TimeSpan.FromDays(30);

@@ -30,6 +30,9 @@ internal static class SignInServiceCollectionExtensions
         services.AddSingleton<FailedSignInBudget>();
         services.AddScoped<SessionStore>();
         services.AddScoped<ApiSessionTokens>();
+        services.AddScoped<QrCodes>();
+        services.AddScoped<TwoFactor>();
+        services.AddSingleton<PendingTwoFactor>();
         services.AddScoped<AccessTokens>();
         services.AddScoped<PasswordSignIn>();
 

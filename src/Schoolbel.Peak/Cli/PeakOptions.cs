@@ -1,0 +1,363 @@
+using System.Globalization;
+using Schoolbel.Peak.Load;
+using Schoolbel.Peak.Targeting;
+
+namespace Schoolbel.Peak.Cli;
+
+/// <summary>What to run: one morning, or a search for the highest sustainable rate.</summary>
+internal enum PeakCommandKind
+{
+    Run,
+    Capacity,
+}
+
+/// <summary>Every option of the simulator, with its default. See <see cref="PeakOptionsParser.Help"/>.</summary>
+internal sealed record PeakOptions
+{
+    public PeakCommandKind Command { get; init; } = PeakCommandKind.Run;
+    public Uri Target { get; init; } = new("http://127.0.0.1:5080/");
+    public bool AllowRemote { get; init; }
+    public string? SeedSummaryPath { get; init; }
+    public int Schools { get; init; } = 20;
+    public int PupilsPerSchool { get; init; } = 1000;
+    public string Password { get; init; } = "Peak-Pass-1";
+    public string ProfileText { get; init; } = "first-day";
+    public double Rate { get; init; } = 1;
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(120);
+    public TimeSpan Ramp { get; init; } = TimeSpan.FromSeconds(60);
+    public TimeOnly? StartAt { get; init; }
+    public double ResumeShare { get; init; } = 0.7;
+    public double TeacherShare { get; init; } = 0.05;
+    public double ParentShare { get; init; } = 0.05;
+    public TimeSpan ThinkTime { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan MaxWait { get; init; } = TimeSpan.FromSeconds(120);
+    public int? ServerPid { get; init; }
+    public string OutFolder { get; init; } = "peak-report";
+    public int MaxUsers { get; init; } = 20_000;
+    public int WarmupSessions { get; init; } = 500;
+    public int WarmupConcurrency { get; init; } = 4;
+    public ArrivalProcess Arrivals { get; init; } = ArrivalProcess.Poisson;
+    public int Seed { get; init; } = 830;
+    public bool Quiet { get; init; }
+
+    // Capacity mode.
+    public double StepFactor { get; init; } = 1.5;
+    public TimeSpan StepDuration { get; init; } = TimeSpan.FromSeconds(20);
+    public int MaxSteps { get; init; } = 10;
+    public TimeSpan MaxP99 { get; init; } = TimeSpan.FromSeconds(1);
+    public double MaxErrorRate { get; init; }
+    public double MaxWaitingShare { get; init; } = 0.01;
+}
+
+/// <summary>The command line of the simulator: <c>run|capacity [--option value | --option=value] ...</c>.</summary>
+internal static class PeakOptionsParser
+{
+    public const string Help = """
+        Schoolbel.Peak: replays the 08:30 morning against a running Schoolbel and reports what pupils experienced.
+
+        Usage: Schoolbel.Peak run [options]        one morning, then report.json and report.html in --out
+               Schoolbel.Peak capacity [options]   steps the rate up until p99 or errors pass a threshold
+               Schoolbel.Peak --help
+
+        Target (only this address is ever contacted; links or redirects elsewhere are refused)
+          --target URL             server to load (default http://127.0.0.1:5080)
+          --allow-remote           allow a non-loopback target; by default only 127.0.0.0/8, ::1 and localhost
+
+        Who takes part (the server's `seed` command creates them)
+          --seed-summary FILE      the JSON that `seed` printed: schools, username ranges, one course per class
+          --schools N              without a summary: school001..schoolN (default 20, the seed default)
+          --pupils-per-school N    without a summary: p00001.. pupils, o00001.. parents, teachers as seed lays them out (default 1000)
+          --password P             password of the seeded accounts (default Peak-Pass-1, the seed default)
+          --teacher-share X        share of arrivals that are teachers (default 0.05)
+          --parent-share X         share of arrivals that are parents (default 0.05); the rest are pupils
+
+        Load shape (open model: arrivals follow the schedule whatever the server does, and latency
+        counts from each arrival's intended start, so a slow server cannot hide its queue)
+          --profile NAME|POINTS    first-day: 1x rising to 40x the baseline rate over --ramp, then held (default)
+                                   steady: the baseline rate throughout
+                                   spike: baseline, 40x a quarter into the run for --ramp, then baseline again
+                                   or points "seconds:multiplier,..." joined by straight lines, e.g. 0:1,30:10,60:10
+          --rate R                 baseline arrival rate in journeys per second (default 1)
+          --duration T             how long arrivals keep coming (default 120s); in-flight journeys then finish
+          --ramp T                 first-day ramp length / spike length (default 60s)
+          --arrivals poisson|uniform   random (default) or evenly spaced arrivals
+          --seed N                 random seed for arrivals, accounts and roles (default 830)
+          --start-at HH:mm:ss      start the measured window at this local time today ("everyone at 08:30:00"),
+                                   so several simulators start together; the warm-up runs before it
+          --max-users N            most virtual users (browsers) at once; arrivals beyond it are dropped and
+                                   reported as such, never delayed (default 20000)
+
+        Journeys (pupils: sign-in page and sign-in, or resume → today → course → lesson → document;
+        teachers and parents: today; steps the server does not offer yet are reported as not available)
+          --resume-share X         share of journeys that resume a kept session instead of signing in (default 0.7)
+          --warmup-sessions N      sessions signed in before the measured window for resumed journeys;
+                                   with more resumed journeys than sessions, sessions are reused (default 500)
+          --warmup-concurrency N   sign-ins at once during the warm-up (default 4)
+          --think-time T           mean pause between clicks, 0.5x-1.5x at random; not counted as latency (default 1s)
+          --timeout T              per request; a slower answer is a timeout error (default 30s)
+          --max-wait T             most time one step spends on waiting pages (Retry-After) before giving up (default 120s)
+
+        Results
+          --out FOLDER             where report.json and report.html go (default peak-report)
+          --server-pid PID         server process on this machine: its CPU seconds per journey from /proc/PID/stat
+          --quiet                  no live progress line
+
+        Capacity mode (each step is a steady run of --step-duration at a rate; the first is --rate)
+          --step-factor X          next rate = rate * X (default 1.5)
+          --step-duration T        length of each step (default 20s)
+          --max-steps N            most steps (default 10)
+          --max-p99 T              a step passes while the journey p99 stays at or below this (default 1s)
+          --max-error-rate X       ... and the share of failed journeys at or below this (default 0)
+          --max-waiting-share X    ... and waiting pages per journey at or below this (default 0.01)
+
+        Times take a unit: 500ms, 30s, 2m, 1h (a bare number is seconds). Exit codes: 0 done,
+        1 the run could not start (target unreachable, warm-up failed), 2 bad command line.
+        """;
+
+    public static PeakOptions? Parse(string[] args, out string? error, out bool help)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        error = null;
+        help = false;
+        if (args.Length == 0 || args[0] is "--help" or "-h" or "help")
+        {
+            help = true;
+            return null;
+        }
+
+        var options = args[0] switch
+        {
+            "run" => new PeakOptions { Command = PeakCommandKind.Run },
+            "capacity" => new PeakOptions { Command = PeakCommandKind.Capacity, ProfileText = "steady", Rate = 5 },
+            _ => null,
+        };
+        if (options is null)
+        {
+            error = $"Unknown command '{args[0]}'; use run or capacity.";
+            return null;
+        }
+
+        for (var i = 1; i < args.Length; i++)
+        {
+            var arg = args[i];
+            if (arg is "--help" or "-h")
+            {
+                help = true;
+                return null;
+            }
+
+            if (!arg.StartsWith("--", StringComparison.Ordinal) || arg.Length == 2)
+            {
+                error = $"Unexpected argument '{arg}'.";
+                return null;
+            }
+
+            var body = arg[2..];
+            var equals = body.IndexOf('=', StringComparison.Ordinal);
+            var name = equals < 0 ? body : body[..equals];
+            string? value = equals < 0 ? null : body[(equals + 1)..];
+            if (name is "allow-remote" or "quiet")
+            {
+                options = name == "quiet" ? options with { Quiet = true } : options with { AllowRemote = true };
+                continue;
+            }
+
+            if (value is null)
+            {
+                if (i + 1 >= args.Length)
+                {
+                    error = $"Option '--{name}' needs a value.";
+                    return null;
+                }
+
+                value = args[++i];
+            }
+
+            options = Apply(options, name, value, out error);
+            if (options is null)
+            {
+                return null;
+            }
+        }
+
+        error = Validate(options);
+        return error is null ? options : null;
+    }
+
+    /// <summary>Parses 500ms, 30s, 2m, 1h, a bare number of seconds, or hh:mm:ss.</summary>
+    public static bool TryParseDuration(string text, out TimeSpan duration)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        duration = default;
+        text = text.Trim();
+        (string Suffix, double Seconds)[] units = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)];
+        foreach (var (suffix, seconds) in units)
+        {
+            if (text.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)
+                && double.TryParse(text[..^suffix.Length], NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && n >= 0)
+            {
+                duration = TimeSpan.FromSeconds(n * seconds);
+                return true;
+            }
+        }
+
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var bare) && bare >= 0)
+        {
+            duration = TimeSpan.FromSeconds(bare);
+            return true;
+        }
+
+        return text.Contains(':', StringComparison.Ordinal)
+            && TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out duration) && duration >= TimeSpan.Zero;
+    }
+
+    private static PeakOptions? Apply(PeakOptions o, string name, string value, out string? error)
+    {
+        error = null;
+        switch (name)
+        {
+            case "target":
+                if (!Uri.TryCreate(value.EndsWith('/') ? value : value + "/", UriKind.Absolute, out var target))
+                {
+                    error = $"--target '{value}' is not an absolute URL.";
+                    return null;
+                }
+
+                return o with { Target = target };
+            case "seed-summary":
+                return o with { SeedSummaryPath = value };
+            case "password":
+                return o with { Password = value };
+            case "profile":
+                return o with { ProfileText = value };
+            case "out":
+                return o with { OutFolder = value };
+            case "arrivals":
+                return value switch
+                {
+                    "poisson" => o with { Arrivals = ArrivalProcess.Poisson },
+                    "uniform" => o with { Arrivals = ArrivalProcess.Uniform },
+                    _ => Invalid(name, value, "poisson or uniform", out error),
+                };
+            case "start-at":
+                return TimeOnly.TryParseExact(value, ["HH:mm:ss", "HH:mm"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var at)
+                    ? o with { StartAt = at }
+                    : Invalid(name, value, "a time like 08:30:00", out error);
+            case "schools":
+                return Int(name, value, 1, out var schools, out error) ? o with { Schools = schools } : null;
+            case "pupils-per-school":
+                return Int(name, value, 1, out var pupils, out error) ? o with { PupilsPerSchool = pupils } : null;
+            case "server-pid":
+                return Int(name, value, 1, out var pid, out error) ? o with { ServerPid = pid } : null;
+            case "max-users":
+                return Int(name, value, 1, out var users, out error) ? o with { MaxUsers = users } : null;
+            case "warmup-sessions":
+                return Int(name, value, 0, out var sessions, out error) ? o with { WarmupSessions = sessions } : null;
+            case "warmup-concurrency":
+                return Int(name, value, 1, out var concurrency, out error) ? o with { WarmupConcurrency = concurrency } : null;
+            case "seed":
+                return Int(name, value, 0, out var seed, out error) ? o with { Seed = seed } : null;
+            case "max-steps":
+                return Int(name, value, 1, out var steps, out error) ? o with { MaxSteps = steps } : null;
+            case "rate":
+                return Number(name, value, 0.001, double.MaxValue, out var rate, out error) ? o with { Rate = rate } : null;
+            case "resume-share":
+                return Number(name, value, 0, 1, out var resume, out error) ? o with { ResumeShare = resume } : null;
+            case "teacher-share":
+                return Number(name, value, 0, 1, out var teachers, out error) ? o with { TeacherShare = teachers } : null;
+            case "parent-share":
+                return Number(name, value, 0, 1, out var parents, out error) ? o with { ParentShare = parents } : null;
+            case "step-factor":
+                return Number(name, value, 1.01, 100, out var factor, out error) ? o with { StepFactor = factor } : null;
+            case "max-error-rate":
+                return Number(name, value, 0, 1, out var errors, out error) ? o with { MaxErrorRate = errors } : null;
+            case "max-waiting-share":
+                return Number(name, value, 0, 1000, out var waiting, out error) ? o with { MaxWaitingShare = waiting } : null;
+            case "duration":
+                return Duration(name, value, out var duration, out error) ? o with { Duration = duration } : null;
+            case "ramp":
+                return Duration(name, value, out var ramp, out error) ? o with { Ramp = ramp } : null;
+            case "think-time":
+                return Duration(name, value, out var think, out error) ? o with { ThinkTime = think } : null;
+            case "timeout":
+                return Duration(name, value, out var timeout, out error) ? o with { Timeout = timeout } : null;
+            case "max-wait":
+                return Duration(name, value, out var maxWait, out error) ? o with { MaxWait = maxWait } : null;
+            case "step-duration":
+                return Duration(name, value, out var stepDuration, out error) ? o with { StepDuration = stepDuration } : null;
+            case "max-p99":
+                return Duration(name, value, out var p99, out error) ? o with { MaxP99 = p99 } : null;
+            default:
+                error = $"Unknown option '--{name}'. See --help.";
+                return null;
+        }
+    }
+
+    private static string? Validate(PeakOptions o)
+    {
+        if (TargetGuard.Validate(o.Target, o.AllowRemote) is { } targetError)
+        {
+            return targetError;
+        }
+
+        if (o.TeacherShare + o.ParentShare > 1)
+        {
+            return "--teacher-share and --parent-share add up to more than 1.";
+        }
+
+        if (o.Duration <= TimeSpan.Zero || o.StepDuration <= TimeSpan.Zero)
+        {
+            return "--duration and --step-duration must be more than zero.";
+        }
+
+        if (o.Timeout <= TimeSpan.Zero)
+        {
+            return "--timeout must be more than zero.";
+        }
+
+        return LoadProfile.Parse(o.ProfileText, o.Duration, o.Ramp, out var profileError) is null ? profileError : null;
+    }
+
+    private static PeakOptions? Invalid(string name, string value, string expected, out string? error)
+    {
+        error = $"--{name} '{value}' is not valid; expected {expected}.";
+        return null;
+    }
+
+    private static bool Int(string name, string value, int min, out int result, out string? error)
+    {
+        error = null;
+        if (int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out result) && result >= min)
+        {
+            return true;
+        }
+
+        error = $"--{name} '{value}' must be a whole number of at least {min.ToString(CultureInfo.InvariantCulture)}.";
+        return false;
+    }
+
+    private static bool Number(string name, string value, double min, double max, out double result, out string? error)
+    {
+        error = null;
+        if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out result) && result >= min && result <= max)
+        {
+            return true;
+        }
+
+        error = string.Create(CultureInfo.InvariantCulture, $"--{name} '{value}' must be a number from {min} to {max}.");
+        return false;
+    }
+
+    private static bool Duration(string name, string value, out TimeSpan result, out string? error)
+    {
+        error = null;
+        if (TryParseDuration(value, out result))
+        {
+            return true;
+        }
+
+        error = $"--{name} '{value}' is not a duration like 500ms, 30s or 2m.";
+        return false;
+    }
+}

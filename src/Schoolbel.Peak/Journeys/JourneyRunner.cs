@@ -1,0 +1,242 @@
+using Schoolbel.Peak.Population;
+using Schoolbel.Peak.Results;
+
+namespace Schoolbel.Peak.Journeys;
+
+/// <summary>Settings every journey shares.</summary>
+/// <param name="BaseUri">The target with a trailing slash; every address is built from it.</param>
+/// <param name="ThinkTime">Mean pause between clicks (0.5x–1.5x at random); not counted as latency.</param>
+internal sealed record JourneySettings(Uri BaseUri, string Password, TimeSpan ThinkTime, TimeSpan ConnectTimeout, int MaxUsers);
+
+/// <summary>
+/// Plays one virtual user's morning, step by step, in a browser of its own:
+/// pupils (sign-in page and sign-in, or a resumed session) → today → course → lesson → document;
+/// teachers and parents → today. Steps the server does not offer yet (no lesson or document
+/// links on the page, no upload form) are skipped and counted as not available, not as errors.
+/// </summary>
+internal sealed class JourneyRunner(JourneySettings settings, StepRunner steps, ResultCollector results, SessionPool sessions, TimeProvider time)
+{
+    private int _active;
+
+    /// <summary>Runs the journey of <paramref name="arrival"/> and records everything it measured.</summary>
+    public async Task RunAsync(Arrival arrival, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(arrival);
+        results.RecordArrival(arrival.Offset);
+        if (Interlocked.Increment(ref _active) > settings.MaxUsers)
+        {
+            // The simulator's own limit, not the server's doing; reported apart so a run that
+            // could not offer its load is never mistaken for a server that coped.
+            Interlocked.Decrement(ref _active);
+            results.RecordDropped(arrival.Offset);
+            return;
+        }
+
+        results.JourneyStarted();
+        var journey = new JourneyClock();
+        var completed = false;
+        try
+        {
+            completed = await RunStepsAsync(arrival, journey, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped by the operator mid-journey: counts as not completed.
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _active);
+            var ended = steps.Now;
+            results.RecordJourney(arrival.Role, arrival.Kind, completed, ended - arrival.Offset - journey.Thinking, ended);
+        }
+    }
+
+    /// <summary>Signs <paramref name="identity"/> in outside the measured window and keeps the session for resumed journeys.</summary>
+    public async Task<bool> WarmUpAsync(Identity identity, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(identity);
+        using var browser = new VirtualBrowser(settings.BaseUri, null, settings.ConnectTimeout);
+        var signedIn = await SignInAsync(browser, identity, steps.Now, record: null, journey: null, cancellationToken);
+        if (signedIn is null)
+        {
+            return false;
+        }
+
+        sessions.Add(identity, browser.Cookies);
+        return true;
+    }
+
+    private async Task<bool> RunStepsAsync(Arrival arrival, JourneyClock journey, CancellationToken cancellationToken)
+    {
+        void Record(string step, StepOutcome outcome) => results.RecordStep(arrival.Role, step, outcome, steps.Now);
+
+        Identity identity;
+        System.Net.CookieContainer? cookies = null;
+        if (arrival.Kind == JourneyKind.Resumed)
+        {
+            if (sessions.Resume(arrival.Role, arrival.SessionIndex, settings.BaseUri) is not { } session)
+            {
+                Record(Steps.Today, new StepOutcome(ErrorKinds.NoSession, TimeSpan.Zero, 0, TimeSpan.Zero, 0));
+                return false;
+            }
+
+            (identity, cookies) = session;
+        }
+        else
+        {
+            identity = arrival.Identity ?? throw new InvalidOperationException("A password journey needs an account.");
+        }
+
+        using var browser = new VirtualBrowser(settings.BaseUri, cookies, settings.ConnectTimeout);
+        var intended = arrival.Offset;
+        var todayUri = new Uri(settings.BaseUri, identity.School + "/");
+        if (arrival.Kind == JourneyKind.Password)
+        {
+            var signedIn = await SignInAsync(browser, identity, intended, Record, journey, cancellationToken);
+            if (signedIn is null)
+            {
+                return false;
+            }
+
+            (todayUri, intended) = signedIn.Value;
+        }
+
+        // After a sign-in the browser follows the redirect at once: no think time before today.
+        var today = await steps.SendAsync(browser, () => Get(todayUri), Expect.Page, intended, cancellationToken);
+        Record(Steps.Today, today.Outcome);
+        if (!today.Outcome.Ok)
+        {
+            return false;
+        }
+
+        if (identity.Role == Role.Teacher)
+        {
+            // Teachers upload a document and publish a lesson in the morning; the server
+            // has neither yet. Counted so the report shows what the run did not cover.
+            results.RecordNotAvailable(identity.Role, Steps.Upload);
+            results.RecordNotAvailable(identity.Role, Steps.Publish);
+            return true;
+        }
+
+        if (identity.Role == Role.Parent)
+        {
+            return true;
+        }
+
+        var courseUri = identity.CourseUrl is { } url
+            ? new Uri(settings.BaseUri, url.TrimStart('/'))
+            : PickOne(HtmlScan.Links(today.Body ?? "", today.RequestUri, "/courses/"));
+        if (courseUri is null)
+        {
+            results.RecordNotAvailable(identity.Role, Steps.Course);
+            return true;
+        }
+
+        intended = await ThinkAsync(journey, cancellationToken);
+        var course = await steps.SendAsync(browser, () => Get(courseUri), Expect.Page, intended, cancellationToken);
+        Record(Steps.Course, course.Outcome);
+        if (!course.Outcome.Ok)
+        {
+            return false;
+        }
+
+        var documentLinks = HtmlScan.Links(course.Body ?? "", course.RequestUri, "/documents/");
+        var lessonUri = PickOne(HtmlScan.Links(course.Body ?? "", course.RequestUri, "/lessons/"));
+        if (lessonUri is null)
+        {
+            results.RecordNotAvailable(identity.Role, Steps.Lesson);
+        }
+        else
+        {
+            intended = await ThinkAsync(journey, cancellationToken);
+            var lesson = await steps.SendAsync(browser, () => Get(lessonUri), Expect.Page, intended, cancellationToken);
+            Record(Steps.Lesson, lesson.Outcome);
+            if (!lesson.Outcome.Ok)
+            {
+                return false;
+            }
+
+            // A lesson's own documents are what the pupil opens next; the course's are the fallback.
+            var lessonDocuments = HtmlScan.Links(lesson.Body ?? "", lesson.RequestUri, "/documents/");
+            if (lessonDocuments.Count > 0)
+            {
+                documentLinks = lessonDocuments;
+            }
+        }
+
+        var documentUri = PickOne(documentLinks);
+        if (documentUri is null)
+        {
+            results.RecordNotAvailable(identity.Role, Steps.Document);
+            return true;
+        }
+
+        intended = await ThinkAsync(journey, cancellationToken);
+        var document = await steps.SendAsync(browser, () => Get(documentUri), Expect.Download, intended, cancellationToken);
+        Record(Steps.Document, document.Outcome);
+        return document.Outcome.Ok;
+    }
+
+    /// <summary>Opens the sign-in page and posts the form; returns the redirect target and when the next step is due, or null on failure.</summary>
+    private async Task<(Uri Next, TimeSpan Intended)?> SignInAsync(
+        VirtualBrowser browser, Identity identity, TimeSpan intended, Action<string, StepOutcome>? record, JourneyClock? journey,
+        CancellationToken cancellationToken)
+    {
+        var signInUri = new Uri(settings.BaseUri, identity.School + "/signin");
+        var page = await steps.SendAsync(browser, () => Get(signInUri), Expect.Page, intended, cancellationToken);
+        var token = page.Outcome.Ok ? HtmlScan.FormToken(page.Body ?? "") : null;
+        var pageOutcome = page.Outcome.Ok && token is null ? page.Outcome with { Error = ErrorKinds.MissingForm } : page.Outcome;
+        record?.Invoke(Steps.SignInPage, pageOutcome);
+        if (!pageOutcome.Ok)
+        {
+            return null;
+        }
+
+        // Typing a username and password is think time too.
+        intended = journey is null ? steps.Now : await ThinkAsync(journey, cancellationToken);
+        var post = await steps.SendAsync(browser, () => new HttpRequestMessage(HttpMethod.Post, signInUri)
+        {
+            Content = new FormUrlEncodedContent(
+            [
+                new("username", identity.Username),
+                new("password", settings.Password),
+                new("returnUrl", ""),
+                new("__RequestVerificationToken", token!),
+            ]),
+        }, Expect.Redirect, intended, cancellationToken);
+        record?.Invoke(Steps.SignIn, post.Outcome);
+        return post.Outcome.Ok && post.Location is not null ? (post.Location, steps.Now) : null;
+    }
+
+    private async Task<TimeSpan> ThinkAsync(JourneyClock journey, CancellationToken cancellationToken)
+    {
+        if (settings.ThinkTime <= TimeSpan.Zero)
+        {
+            return steps.Now;
+        }
+
+        // CA5394: jitter for think times, not security.
+#pragma warning disable CA5394
+        var pause = settings.ThinkTime * (0.5 + Random.Shared.NextDouble());
+#pragma warning restore CA5394
+        // The next step is due after the pause, however late the timer fires: a late timer
+        // is the simulator's delay, and it is charged to the step, not hidden.
+        var intended = steps.Now + pause;
+        journey.Thinking += pause;
+        await Task.Delay(pause, time, cancellationToken);
+        return intended;
+    }
+
+    private static HttpRequestMessage Get(Uri uri) => new(HttpMethod.Get, uri);
+
+    private static Uri? PickOne(IReadOnlyList<Uri> links) =>
+#pragma warning disable CA5394 // which of the links a pupil clicks; not security
+        links.Count == 0 ? null : links[Random.Shared.Next(links.Count)];
+#pragma warning restore CA5394
+
+    /// <summary>Think time spent so far, taken out of the journey's latency.</summary>
+    private sealed class JourneyClock
+    {
+        public TimeSpan Thinking { get; set; }
+    }
+}

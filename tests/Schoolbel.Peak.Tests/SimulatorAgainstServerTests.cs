@@ -1,0 +1,135 @@
+using Schoolbel.Peak.Cli;
+using Schoolbel.Peak.Results;
+
+namespace Schoolbel.Peak.Tests;
+
+public sealed class SimulatorAgainstServerTests
+{
+    [Fact]
+    public async Task A_server_that_stalls_two_seconds_shows_in_the_p99_while_arrivals_keep_their_schedule()
+    {
+        // Every tenth course page stalls for 2 s: 10% of journeys, far above the 1% the p99 sees.
+        await using var server = await TinySchoolServer.StartAsync(new TinySchoolBehaviour { StallEveryNthCourse = 10 });
+
+        var report = await PeakHarness.RunAsync(PeakHarness.Options(server.BaseUri) with { Rate = 20, Duration = TimeSpan.FromSeconds(3) });
+
+        Assert.Equal(60, report.Totals.Arrivals);
+        Assert.Equal(60, report.Totals.Completed);
+        Assert.Empty(report.Totals.ErrorsByKind);
+        var course = report.Step(Steps.Course);
+        Assert.Equal(60, course.Count);
+        Assert.InRange(course.Latency.P99Ms, 2_000, 2_600);
+        Assert.True(course.Latency.P50Ms < 500, $"p50 was {course.Latency.P50Ms} ms");
+        Assert.InRange(report.Totals.JourneyLatency.P99Ms, 2_000, 2_600);
+
+        // Open model: the server saw a today page every 50 ms, stalls or not. The schedule is
+        // uniform, so the n-th journey's first request comes n x 50 ms after the first one's.
+        var todays = server.Requests.Where(r => r.Path == "/school001/").Select(r => r.At).Order().ToList();
+        Assert.Equal(60, todays.Count);
+        for (var n = 0; n < todays.Count; n++)
+        {
+            var drift = (todays[n] - todays[0]).TotalMilliseconds - 50 * n;
+            Assert.True(Math.Abs(drift) < 250, $"Journey {n} started {drift:0} ms off its schedule.");
+        }
+    }
+
+    [Fact]
+    public async Task Password_journeys_sign_in_with_the_form_and_download_the_document_in_full()
+    {
+        await using var server = await TinySchoolServer.StartAsync(new TinySchoolBehaviour { Lessons = true, DocumentBytes = 200 * 1024 });
+
+        var report = await PeakHarness.RunAsync(PeakHarness.Options(server.BaseUri) with { ResumeShare = 0, Rate = 10, Duration = TimeSpan.FromSeconds(1) });
+
+        Assert.Equal(10, report.Totals.Completed);
+        Assert.Empty(report.Totals.ErrorsByKind);
+        Assert.Empty(report.NotAvailable);
+        foreach (var step in new[] { Steps.SignInPage, Steps.SignIn, Steps.Today, Steps.Course, Steps.Lesson, Steps.Document })
+        {
+            Assert.Equal(10, report.Step(step).Ok);
+        }
+
+        Assert.Equal(10L * 200 * 1024, report.Step(Steps.Document).BytesReceived);
+        Assert.Equal(10, server.Count("/documents/"));
+        var journeys = Assert.Single(report.Journeys);
+        Assert.Equal("password", journeys.Kind);
+    }
+
+    [Fact]
+    public async Task Steps_the_server_does_not_offer_yet_are_reported_as_not_available_not_as_errors()
+    {
+        await using var server = await TinySchoolServer.StartAsync(new TinySchoolBehaviour { Lessons = false });
+
+        var report = await PeakHarness.RunAsync(PeakHarness.Options(server.BaseUri) with
+        {
+            Rate = 10,
+            Duration = TimeSpan.FromSeconds(1),
+            TeacherShare = 0.3,
+            ParentShare = 0.3,
+        });
+
+        Assert.Equal(10, report.Totals.Completed);
+        Assert.Empty(report.Totals.ErrorsByKind);
+        var pupils = report.Journeys.Where(j => j.Role == "pupil").Sum(j => j.Completed);
+        var teachers = report.Journeys.Where(j => j.Role == "teacher").Sum(j => j.Completed);
+        Assert.Contains(report.NotAvailable, n => n is { Role: "pupil", Step: Steps.Lesson } && n.Journeys == pupils);
+        Assert.Contains(report.NotAvailable, n => n is { Role: "pupil", Step: Steps.Document } && n.Journeys == pupils);
+        if (teachers > 0)
+        {
+            Assert.Contains(report.NotAvailable, n => n is { Role: "teacher", Step: Steps.Upload } && n.Journeys == teachers);
+        }
+
+        Assert.Equal(0, server.Count("/lessons/") + server.Count("/documents/"));
+    }
+
+    [Fact]
+    public async Task Waiting_pages_are_waited_out_and_their_time_is_counted_not_called_errors()
+    {
+        await using var server = await TinySchoolServer.StartAsync(new TinySchoolBehaviour { WaitingPageSeconds = 1 });
+
+        var report = await PeakHarness.RunAsync(PeakHarness.Options(server.BaseUri) with { Rate = 5, Duration = TimeSpan.FromSeconds(1) });
+
+        Assert.Equal(5, report.Totals.Completed);
+        Assert.Empty(report.Totals.ErrorsByKind);
+        var today = report.Step(Steps.Today);
+        Assert.Equal(5, today.WaitingPagesShown);
+        Assert.Equal(5.0, today.SecondsInWaitingPages, tolerance: 0.01);
+        Assert.True(today.Latency.P50Ms >= 1_000, $"Time on the waiting page belongs in the latency (p50 {today.Latency.P50Ms} ms).");
+        Assert.Equal(5, report.Totals.WaitingPagesShown);
+    }
+
+    [Fact]
+    public async Task Only_the_target_is_contacted_even_when_a_page_links_elsewhere()
+    {
+        await using var elsewhere = await TinySchoolServer.StartAsync();
+        await using var server = await TinySchoolServer.StartAsync(new TinySchoolBehaviour
+        {
+            ForeignLesson = new Uri(elsewhere.BaseUri, "school001/lessons/1"),
+        });
+
+        var report = await PeakHarness.RunAsync(PeakHarness.Options(server.BaseUri) with { Rate = 5, Duration = TimeSpan.FromSeconds(1) });
+
+        Assert.Empty(elsewhere.Requests);
+        var lesson = report.Step(Steps.Lesson);
+        Assert.Equal(5, lesson.Errors[ErrorKinds.OffTarget]);
+        Assert.Equal(5, report.Totals.Failed);
+    }
+
+    [Theory]
+    [InlineData("http://example.com", false)]
+    [InlineData("http://10.0.0.5:5080", false)]
+    [InlineData("http://127.0.0.1:5080", true)]
+    [InlineData("http://127.0.0.2:5080", true)]
+    [InlineData("http://localhost:5080", true)]
+    [InlineData("http://[::1]:5080", true)]
+    public void Only_loopback_targets_are_accepted_without_allow_remote(string target, bool accepted)
+    {
+        var options = PeakOptionsParser.Parse(["run", "--target", target], out var error, out _);
+
+        Assert.Equal(accepted, options is not null);
+        if (!accepted)
+        {
+            Assert.Contains("--allow-remote", error, StringComparison.Ordinal);
+            Assert.NotNull(PeakOptionsParser.Parse(["run", "--target", target, "--allow-remote"], out _, out _));
+        }
+    }
+}

@@ -1,0 +1,156 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using HttpResults = Microsoft.AspNetCore.Http.Results;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Schoolbel.Peak.Tests;
+
+/// <summary>How the tiny server behaves; each test sets what it needs.</summary>
+public sealed record TinySchoolBehaviour
+{
+    /// <summary>Every Nth course page stalls for <see cref="Stall"/> (0: never).</summary>
+    public int StallEveryNthCourse { get; init; }
+
+    public TimeSpan Stall { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Whether course pages link to a lesson (which links to a document).</summary>
+    public bool Lessons { get; init; }
+
+    /// <summary>An address on another server the course page links to as its lesson.</summary>
+    public Uri? ForeignLesson { get; init; }
+
+    /// <summary>The first today page of each session answers 503 with this Retry-After (null: never).</summary>
+    public int? WaitingPageSeconds { get; init; }
+
+    public int DocumentBytes { get; init; } = 200 * 1024;
+}
+
+/// <summary>
+/// A tiny Kestrel server on 127.0.0.1 and a free port that speaks just enough of Schoolbel's
+/// pages (sign-in form with anti-forgery token and cookie, session cookie per school path,
+/// today page with a course link, course, lesson and document) to drive the simulator, and
+/// records what it was asked and when.
+/// </summary>
+public sealed class TinySchoolServer : IAsyncDisposable
+{
+    public const string School = "school001";
+    public const string Password = "Peak-Pass-1";
+    private const string FormToken = "form-token-1";
+
+    private readonly WebApplication _app;
+    private readonly TinySchoolBehaviour _behaviour;
+    private readonly ConcurrentDictionary<string, int> _todayVisits = new();
+    private int _courseRequests;
+
+    private TinySchoolServer(WebApplication app, TinySchoolBehaviour behaviour)
+    {
+        _app = app;
+        _behaviour = behaviour;
+    }
+
+    public Uri BaseUri { get; private set; } = null!;
+
+    /// <summary>Every request as (elapsed since start, method, path).</summary>
+    public ConcurrentQueue<(TimeSpan At, string Method, string Path)> Requests { get; } = new();
+
+    public long StartTimestamp { get; } = Stopwatch.GetTimestamp();
+
+    public static async Task<TinySchoolServer> StartAsync(TinySchoolBehaviour? behaviour = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var server = new TinySchoolServer(app, behaviour ?? new TinySchoolBehaviour());
+        server.Map(app);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        server.BaseUri = new Uri(address.TrimEnd('/') + "/");
+        return server;
+    }
+
+    public int Count(string pathContains) => Requests.Count(r => r.Path.Contains(pathContains, StringComparison.Ordinal));
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private void Map(WebApplication app)
+    {
+        app.Use(async (context, next) =>
+        {
+            Requests.Enqueue((Stopwatch.GetElapsedTime(StartTimestamp), context.Request.Method, context.Request.Path.Value ?? ""));
+            await next(context);
+        });
+
+        var school = app.MapGroup("/" + School);
+        school.MapGet("/signin", (HttpContext context) =>
+        {
+            context.Response.Cookies.Append("sb_csrf", "csrf-cookie", new CookieOptions { Path = "/", HttpOnly = true });
+            return Html($"""
+                <form method="post"><input type="hidden" name="returnUrl" value="">
+                <input id="username" name="username"><input id="password" name="password" type="password">
+                <input name="__RequestVerificationToken" type="hidden" value="{FormToken}"><button>Aanmelden</button></form>
+                """);
+        });
+        school.MapPost("/signin", async (HttpContext context) =>
+        {
+            var form = await context.Request.ReadFormAsync();
+            if (form["__RequestVerificationToken"] != FormToken || !context.Request.Cookies.ContainsKey("sb_csrf"))
+            {
+                return HttpResults.BadRequest();
+            }
+
+            if (form["password"] != Password)
+            {
+                return HttpResults.Unauthorized();
+            }
+
+            context.Response.Cookies.Append("sb_session", "session-" + form["username"] + "-" + Guid.NewGuid().ToString("N"),
+                new CookieOptions { Path = "/" + School, HttpOnly = true });
+            return HttpResults.Redirect("/" + School + "/");
+        });
+        school.MapGet("/", (HttpContext context) =>
+        {
+            if (!context.Request.Cookies.TryGetValue("sb_session", out var session))
+            {
+                return HttpResults.Redirect("/" + School + "/signin?ReturnUrl=%2F" + School + "%2F");
+            }
+
+            // Each browser gets the waiting page on its first visit only, as an admission queue would.
+            var visit = _todayVisits.AddOrUpdate(session + context.Connection.Id, 1, (_, n) => n + 1);
+            if (_behaviour.WaitingPageSeconds is { } wait && visit == 1)
+            {
+                context.Response.Headers.RetryAfter = wait.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return HttpResults.Content("<p>Even geduld: je bent nummer 3.</p>", "text/html", statusCode: 503);
+            }
+
+            return Html($"""<h1>Dag</h1><ul><li><a href="/{School}/courses/11111111-1111-1111-1111-111111111111">Wiskunde 1A</a></li></ul>""");
+        });
+        school.MapGet("/courses/{id}", async (string id) =>
+        {
+            var n = Interlocked.Increment(ref _courseRequests);
+            if (_behaviour.StallEveryNthCourse > 0 && n % _behaviour.StallEveryNthCourse == 0)
+            {
+                await Task.Delay(_behaviour.Stall);
+            }
+
+            var lesson = _behaviour.ForeignLesson is { } foreign ? $"""<a href="{foreign}">Les</a>"""
+                : _behaviour.Lessons ? $"""<a href="/{School}/lessons/7">Les 1</a>""" : "";
+            return Html($"<h1>Wiskunde {id}</h1>{lesson}");
+        });
+        school.MapGet("/lessons/{id}", (string id) => Html($"""<h1>Les {id}</h1><a href="/{School}/documents/3/v1">Cursus.pdf</a>"""));
+        school.MapGet("/documents/{id}/{version}", () => HttpResults.Bytes(new byte[_behaviour.DocumentBytes], "application/pdf"));
+    }
+
+    private static IResult Html(string body) => HttpResults.Content("<!doctype html><html><body>" + body + "</body></html>", "text/html; charset=utf-8");
+}
