@@ -8,7 +8,7 @@ namespace Schoolbel.Server.SignIn;
 
 [AllowAnonymous]
 [SchoolEndpoint]
-public sealed class SignInModel(PasswordSignIn passwords, PendingTwoFactor pendingTwoFactor, SchoolScope school) : PageModel
+public sealed class SignInModel(PasswordSignIn passwords, PendingTwoFactor pendingTwoFactor, SchoolScope school, Web.EmailSender email) : PageModel
 {
     public string? Username { get; private set; }
     public string? ReturnUrl { get; private set; }
@@ -17,6 +17,7 @@ public sealed class SignInModel(PasswordSignIn passwords, PendingTwoFactor pendi
     public bool Busy { get; private set; }
     public int Position { get; private set; }
     public int RetryAfterSeconds { get; private set; }
+    public bool PasswordResetByEmail => email.Enabled;
 
     /// <summary>Only on the busy page, so the automatic retry can send it again; never logged or stored.</summary>
     public string? RetryPassword { get; private set; }

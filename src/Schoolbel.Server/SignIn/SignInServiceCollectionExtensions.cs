@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Schoolbel.Server.Data;
 using Schoolbel.Server.People;
 using Schoolbel.Server.Schools;
+using Schoolbel.Server.Web;
 
 namespace Schoolbel.Server.SignIn;
 
@@ -33,6 +34,13 @@ internal static class SignInServiceCollectionExtensions
         services.AddScoped<QrCodes>();
         services.AddScoped<TwoFactor>();
         services.AddSingleton<PendingTwoFactor>();
+        services.AddScoped<EmailPasswordReset>();
+        services.AddOptions<EmailOptions>()
+            .Bind(configuration.GetSection(EmailOptions.Section))
+            .ValidateDataAnnotations()
+            .Validate(o => !o.Enabled || !string.IsNullOrWhiteSpace(o.SmtpHost), "Email:SmtpHost is required when Email:Enabled is true.")
+            .ValidateOnStart();
+        services.AddSingleton<EmailSender>();
         services.AddScoped<AccessTokens>();
         services.AddScoped<PasswordSignIn>();
 

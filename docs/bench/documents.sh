@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Document download benchmark: Schoolbel vs nginx serving the same file from disk, same machine,
+# same run, 127.0.0.1 only. Needs: dotnet, nginx, wrk, curl, python3.
+# Usage: bash docs/bench/documents.sh   (from the repository root; ~3 minutes)
+set -euo pipefail
+ROOT=$(pwd)
+WORK=${WORK:-/tmp/schoolbel-bench}
+PORT=5090; NGINX_PORT=8090; C=50; D=${D:-10s}; THREADS=${THREADS:-2}
+rm -rf "$WORK"; mkdir -p "$WORK"
+dotnet build -c Release "$ROOT/src/Schoolbel.Server" -o "$WORK/bin" >/dev/null
+SERVER=(dotnet "$WORK/bin/Schoolbel.Server.dll" --Database:Provider=Sqlite "--Database:ConnectionString=Data Source=$WORK/schoolbel.db"
+        "--Storage:Root=$WORK/files" --Demo:SeedWhenEmpty=false --Logging:LogLevel:Default=Warning)
+"${SERVER[@]}" seed --schools 1 --pupils-per-school 100 > "$WORK/seed.json" 2>/dev/null
+ASPNETCORE_ENVIRONMENT=Production "${SERVER[@]}" --urls "http://127.0.0.1:$PORT" > "$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+trap 'kill $SERVER_PID 2>/dev/null || true; [ -f $WORK/nginx.pid ] && kill $(cat $WORK/nginx.pid) 2>/dev/null || true' EXIT
+for i in $(seq 1 60); do curl -sf "http://127.0.0.1:$PORT/health/live" >/dev/null && break; sleep 0.5; done
+
+B="http://127.0.0.1:$PORT"
+signin() { # $1 user, $2 cookie jar
+  local token
+  token=$(curl -s -c "$2" -b "$2" "$B/school001/signin" | grep -o 'name="__RequestVerificationToken" type="hidden" value="[^"]*"' | sed 's/.*value="//;s/"$//')
+  curl -s -o /dev/null -c "$2" -b "$2" --data-urlencode "username=$1" --data-urlencode "password=Peak-Pass-1" --data-urlencode "__RequestVerificationToken=$token" "$B/school001/signin"
+}
+COURSE=$(python3 -c "import json;print(json.load(open('$WORK/seed.json'))['classes'][0]['course']['url'])")
+VIDEO=$(python3 -c "import json;print(json.load(open('$WORK/seed.json'))['classes'][0]['course']['documents'][1]['url'])")
+signin t0001 "$WORK/teacher.jar"
+CSRF=$(curl -s -b "$WORK/teacher.jar" -c "$WORK/teacher.jar" "$B$COURSE" | grep -o 'name="__RequestVerificationToken" type="hidden" value="[^"]*"' | head -1 | sed 's/.*value="//;s/"$//')
+upload() { # $1 file, $2 name
+  curl -s -b "$WORK/teacher.jar" -H "X-CSRF-TOKEN: $CSRF" -H "Content-Type: application/octet-stream" --data-binary "@$1" "$B$COURSE/upload?name=$2"
+}
+python3 -c "import os;open('$WORK/one.pdf','wb').write(b'%PDF-1.7\n'+os.urandom(1024*1024-9))"
+ONE=$(upload "$WORK/one.pdf" one.pdf | python3 -c "import sys,json;print(json.load(sys.stdin)['version']['path'])")
+ONE="/school001$ONE"
+signin p00001 "$WORK/pupil.jar"
+COOKIE=$(python3 - "$WORK/pupil.jar" <<'PY'
+import sys
+print("; ".join(f"{p[5]}={p[6]}" for p in (l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.startswith(("#HttpOnly_", "127")) ) if len(p) >= 7))
+PY
+)
+# The same bytes for nginx: the blob files themselves, under their hash.
+ONE_HASH=$(curl -s -o /dev/null -D - -b "$WORK/pupil.jar" "$B$ONE" | grep -i '^etag' | tr -d '"\r' | awk '{print $2}')
+VIDEO_HASH=$(curl -s -o /dev/null -D - -b "$WORK/pupil.jar" "$B$VIDEO" | grep -i '^etag' | tr -d '"\r' | awk '{print $2}')
+mkdir -p "$WORK/www"; ln -sf "$(find "$WORK/files/blobs" -name "$ONE_HASH")" "$WORK/www/one.pdf"; ln -sf "$(find "$WORK/files/blobs" -name "$VIDEO_HASH")" "$WORK/www/video.mp4"
+cat > "$WORK/nginx.conf" <<NGX
+worker_processes 2; pid $WORK/nginx.pid; error_log $WORK/nginx-error.log;
+events { worker_connections 1024; }
+http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000;
+  server { listen 127.0.0.1:$NGINX_PORT; root $WORK/www; } }
+NGX
+nginx -c "$WORK/nginx.conf"
+NETAG=$(curl -s -o /dev/null -D - "http://127.0.0.1:$NGINX_PORT/one.pdf" | grep -i '^etag' | awk '{print $2}' | tr -d '\r')
+
+run() { # $1 label, rest: wrk args
+  local label=$1; shift
+  echo "== $label"; wrk -t"$THREADS" -c"$C" -d"$D" --latency "$@" | grep -E 'Requests/sec|Transfer/sec|99%|Non-2xx|Socket errors'
+}
+run "schoolbel 1MB"   -H "Cookie: $COOKIE" "$B$ONE"
+run "nginx 1MB"       "http://127.0.0.1:$NGINX_PORT/one.pdf"
+run "schoolbel 20MB"  -H "Cookie: $COOKIE" "$B$VIDEO"
+run "nginx 20MB"      "http://127.0.0.1:$NGINX_PORT/video.mp4"
+run "schoolbel 304"   -H "Cookie: $COOKIE" -H "If-None-Match: \"$ONE_HASH\"" "$B$ONE"
+run "nginx 304"       -H "If-None-Match: $NETAG" "http://127.0.0.1:$NGINX_PORT/one.pdf"
+
+# Downloads while 5 teachers each upload 500 MB (streamed to disk, hashed on the way).
+for i in 1 2 3 4 5; do head -c 9 <(printf '%%PDF-1.7\n') > "$WORK/big$i.pdf"; head -c $((500*1024*1024-9)) /dev/urandom >> "$WORK/big$i.pdf"; done
+grep VmHWM /proc/$SERVER_PID/status | sed 's/^/before uploads: /'
+for i in 1 2 3 4 5; do (curl -s -o "$WORK/up$i.json" -w "upload $i: %{http_code} in %{time_total}s\n" -b "$WORK/teacher.jar" -H "X-CSRF-TOKEN: $CSRF" \
+  -H "Content-Type: application/octet-stream" -T "$WORK/big$i.pdf" -X POST "$B$COURSE/upload?name=big$i.pdf") & done
+sleep 1
+run "schoolbel 1MB during 5x500MB uploads" -H "Cookie: $COOKIE" "$B$ONE"
+wait $(jobs -p | grep -v "^$SERVER_PID$") 2>/dev/null || true
+grep -E 'VmHWM|VmRSS' /proc/$SERVER_PID/status | sed 's/^/after uploads: /'
