@@ -8,10 +8,11 @@ WORK=${WORK:-/tmp/schoolbel-bench}
 PORT=5090; NGINX_PORT=8090; C=50; D=${D:-10s}; THREADS=${THREADS:-2}
 rm -rf "$WORK"; mkdir -p "$WORK"
 dotnet build -c Release "$ROOT/src/Schoolbel.Server" -o "$WORK/bin" >/dev/null
-SERVER=(dotnet "$WORK/bin/Schoolbel.Server.dll" --Database:Provider=Sqlite "--Database:ConnectionString=Data Source=$WORK/schoolbel.db"
+DLL="$WORK/bin/Schoolbel.Server.dll"
+OPTS=(--Database:Provider=Sqlite "--Database:ConnectionString=Data Source=$WORK/schoolbel.db"
         "--Storage:Root=$WORK/files" --Demo:SeedWhenEmpty=false --Logging:LogLevel:Default=Warning)
-"${SERVER[@]}" seed --schools 1 --pupils-per-school 100 > "$WORK/seed.json" 2>/dev/null
-ASPNETCORE_ENVIRONMENT=Production "${SERVER[@]}" --urls "http://127.0.0.1:$PORT" > "$WORK/server.log" 2>&1 &
+dotnet "$DLL" seed --schools 1 --pupils-per-school 100 "${OPTS[@]}" > "$WORK/seed.json" 2> "$WORK/seed.log"
+ASPNETCORE_ENVIRONMENT=Production dotnet "$DLL" "${OPTS[@]}" --urls "http://127.0.0.1:$PORT" > "$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 trap 'kill $SERVER_PID 2>/dev/null || true; [ -f $WORK/nginx.pid ] && kill $(cat $WORK/nginx.pid) 2>/dev/null || true' EXIT
 for i in $(seq 1 60); do curl -sf "http://127.0.0.1:$PORT/health/live" >/dev/null && break; sleep 0.5; done
