@@ -5,7 +5,7 @@
 set -euo pipefail
 ROOT=$(pwd)
 WORK=${WORK:-/tmp/schoolbel-bench}
-PORT=5090; NGINX_PORT=8090; C=50; D=${D:-10s}; THREADS=${THREADS:-2}
+PORT=5090; ACCEL_PORT=5091; NGINX_PORT=8090; PROXY_PORT=8091; C=50; D=${D:-10s}; THREADS=${THREADS:-2}
 rm -rf "$WORK"; mkdir -p "$WORK"
 dotnet build -c Release "$ROOT/src/Schoolbel.Server" -o "$WORK/bin" >/dev/null
 DLL="$WORK/bin/Schoolbel.Server.dll"
@@ -14,8 +14,11 @@ OPTS=(--Database:Provider=Sqlite "--Database:ConnectionString=Data Source=$WORK/
 dotnet "$DLL" seed --schools 1 --pupils-per-school 100 "${OPTS[@]}" > "$WORK/seed.json" 2> "$WORK/seed.log"
 ASPNETCORE_ENVIRONMENT=Production dotnet "$DLL" "${OPTS[@]}" --urls "http://127.0.0.1:$PORT" > "$WORK/server.log" 2>&1 &
 SERVER_PID=$!
-trap 'kill $SERVER_PID 2>/dev/null || true; [ -f $WORK/nginx.pid ] && kill $(cat $WORK/nginx.pid) 2>/dev/null || true' EXIT
-for i in $(seq 1 60); do curl -sf "http://127.0.0.1:$PORT/health/live" >/dev/null && break; sleep 0.5; done
+# A second node on the same data, for nginx in front: it checks permission, nginx sends the file.
+ASPNETCORE_ENVIRONMENT=Production dotnet "$DLL" "${OPTS[@]}" --Storage:AccelRedirectPrefix=/_blobs/ --urls "http://127.0.0.1:$ACCEL_PORT" > "$WORK/server-accel.log" 2>&1 &
+ACCEL_PID=$!
+trap 'kill $SERVER_PID $ACCEL_PID 2>/dev/null || true; [ -f $WORK/nginx.pid ] && kill $(cat $WORK/nginx.pid) 2>/dev/null || true' EXIT
+for p in $PORT $ACCEL_PORT; do for i in $(seq 1 60); do curl -sf "http://127.0.0.1:$p/health/live" >/dev/null && break; sleep 0.5; done; done
 
 B="http://127.0.0.1:$PORT"
 signin() { # $1 user, $2 cookie jar
@@ -47,21 +50,30 @@ cat > "$WORK/nginx.conf" <<NGX
 worker_processes 2; pid $WORK/nginx.pid; error_log $WORK/nginx-error.log;
 events { worker_connections 1024; }
 http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000;
-  server { listen 127.0.0.1:$NGINX_PORT; root $WORK/www; } }
+  server { listen 127.0.0.1:$NGINX_PORT; root $WORK/www; }
+  upstream schoolbel { server 127.0.0.1:$ACCEL_PORT; keepalive 64; }
+  server { listen 127.0.0.1:$PROXY_PORT;
+    location / { proxy_pass http://schoolbel; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host \$host; }
+    location /_blobs/ { internal; alias $WORK/files/blobs/; etag off;
+      add_header ETag \$upstream_http_etag always; add_header X-Content-Type-Options nosniff always; } } }
 NGX
 nginx -c "$WORK/nginx.conf"
 NETAG=$(curl -s -o /dev/null -D - "http://127.0.0.1:$NGINX_PORT/one.pdf" | grep -i '^etag' | awk '{print $2}' | tr -d '\r')
 
 run() { # $1 label, rest: wrk args
   local label=$1; shift
-  echo "== $label"; wrk -t"$THREADS" -c"$C" -d"$D" --latency "$@" | grep -E 'Requests/sec|Transfer/sec|99%|Non-2xx|Socket errors'
+  echo "== $label"; wrk -t"$THREADS" -c"$C" -d"$D" --timeout 30s --latency "$@" | grep -E 'Requests/sec|Transfer/sec|99%|Non-2xx|Socket errors'
 }
-run "schoolbel 1MB"   -H "Cookie: $COOKIE" "$B$ONE"
-run "nginx 1MB"       "http://127.0.0.1:$NGINX_PORT/one.pdf"
-run "schoolbel 20MB"  -H "Cookie: $COOKIE" "$B$VIDEO"
-run "nginx 20MB"      "http://127.0.0.1:$NGINX_PORT/video.mp4"
-run "schoolbel 304"   -H "Cookie: $COOKIE" -H "If-None-Match: \"$ONE_HASH\"" "$B$ONE"
-run "nginx 304"       -H "If-None-Match: $NETAG" "http://127.0.0.1:$NGINX_PORT/one.pdf"
+P="http://127.0.0.1:$PROXY_PORT"
+run "schoolbel 1MB (Kestrel sends)"            -H "Cookie: $COOKIE" "$B$ONE"
+run "schoolbel 1MB (nginx in front, X-Accel)"  -H "Cookie: $COOKIE" "$P$ONE"
+run "nginx 1MB"                                "http://127.0.0.1:$NGINX_PORT/one.pdf"
+run "schoolbel 20MB (Kestrel sends)"           -H "Cookie: $COOKIE" "$B$VIDEO"
+run "schoolbel 20MB (nginx in front, X-Accel)" -H "Cookie: $COOKIE" "$P$VIDEO"
+run "nginx 20MB"                               "http://127.0.0.1:$NGINX_PORT/video.mp4"
+run "schoolbel 304 (Kestrel)"                  -H "Cookie: $COOKIE" -H "If-None-Match: \"$ONE_HASH\"" "$B$ONE"
+run "schoolbel 304 (nginx in front)"           -H "Cookie: $COOKIE" -H "If-None-Match: \"$ONE_HASH\"" "$P$ONE"
+run "nginx 304"                                -H "If-None-Match: $NETAG" "http://127.0.0.1:$NGINX_PORT/one.pdf"
 
 # Downloads while 5 teachers each upload 500 MB (streamed to disk, hashed on the way).
 for i in 1 2 3 4 5; do head -c 9 <(printf '%%PDF-1.7\n') > "$WORK/big$i.pdf"; head -c $((500*1024*1024-9)) /dev/urandom >> "$WORK/big$i.pdf"; done
@@ -69,6 +81,7 @@ grep VmHWM /proc/$SERVER_PID/status | sed 's/^/before uploads: /'
 for i in 1 2 3 4 5; do (curl -s -o "$WORK/up$i.json" -w "upload $i: %{http_code} in %{time_total}s\n" -b "$WORK/teacher.jar" -H "X-CSRF-TOKEN: $CSRF" \
   -H "Content-Type: application/octet-stream" -T "$WORK/big$i.pdf" -X POST "$B$COURSE/upload?name=big$i.pdf") & done
 sleep 1
-run "schoolbel 1MB during 5x500MB uploads" -H "Cookie: $COOKIE" "$B$ONE"
-wait $(jobs -p | grep -v "^$SERVER_PID$") 2>/dev/null || true
+run "schoolbel 1MB during 5x500MB uploads (Kestrel sends)" -H "Cookie: $COOKIE" "$B$ONE"
+UPLOADS=$(jobs -p | grep -vE "^($SERVER_PID|$ACCEL_PID)$" || true)
+[ -n "$UPLOADS" ] && wait $UPLOADS
 grep -E 'VmHWM|VmRSS' /proc/$SERVER_PID/status | sed 's/^/after uploads: /'

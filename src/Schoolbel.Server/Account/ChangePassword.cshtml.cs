@@ -33,15 +33,7 @@ public sealed class ChangePasswordModel(PasswordResets passwords) : PageModel
             return Page();
         }
 
-        if (MustChange)
-        {
-            // Re-issue the cookie without the "must change" mark; the session stays the same.
-            var identity = new ClaimsIdentity(User.Claims.Where(c => c.Type != CookieSessions.MustChangePasswordClaim),
-                SchoolbelSchemes.SchoolCookie, ClaimTypes.Name, ClaimTypes.Role);
-            var result = await HttpContext.AuthenticateAsync(SchoolbelSchemes.SchoolCookie);
-            await HttpContext.SignInAsync(SchoolbelSchemes.SchoolCookie, new ClaimsPrincipal(identity), result.Properties);
-        }
-
+        await CookieSessions.RemoveClaimAsync(HttpContext, CookieSessions.MustChangePasswordClaim);
         Done = true;
         return Page();
     }

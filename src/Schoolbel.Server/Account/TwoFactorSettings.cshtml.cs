@@ -36,15 +36,7 @@ public sealed class TwoFactorSettingsModel(TwoFactor twoFactor, SchoolbelDb db, 
             return Page();
         }
 
-        if (User.HasClaim(CookieSessions.MustEnrolTwoFactorClaim, "1"))
-        {
-            // Re-issue the cookie without the "must enrol" mark; the session stays the same.
-            var identity = new ClaimsIdentity(User.Claims.Where(c => c.Type != CookieSessions.MustEnrolTwoFactorClaim),
-                SchoolbelSchemes.SchoolCookie, ClaimTypes.Name, ClaimTypes.Role);
-            var current = await HttpContext.AuthenticateAsync(SchoolbelSchemes.SchoolCookie);
-            await HttpContext.SignInAsync(SchoolbelSchemes.SchoolCookie, new ClaimsPrincipal(identity), current.Properties);
-        }
-
+        await CookieSessions.RemoveClaimAsync(HttpContext, CookieSessions.MustEnrolTwoFactorClaim);
         Response.Headers.CacheControl = "no-store";
         Enabled = true;
         return Page();

@@ -47,6 +47,21 @@ public static class CookieSessions
         });
     }
 
+    /// <summary>Re-issues the cookie without a claim (a step that is now done); the session stays the same.</summary>
+    public static async Task RemoveClaimAsync(HttpContext context, string claimType)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (!context.User.HasClaim(c => c.Type == claimType))
+        {
+            return;
+        }
+
+        var identity = new ClaimsIdentity(context.User.Claims.Where(c => c.Type != claimType),
+            SchoolbelSchemes.SchoolCookie, ClaimTypes.Name, ClaimTypes.Role);
+        var current = await context.AuthenticateAsync(SchoolbelSchemes.SchoolCookie);
+        await context.SignInAsync(SchoolbelSchemes.SchoolCookie, new ClaimsPrincipal(identity), current.Properties);
+    }
+
     public static Guid? SessionId(this ClaimsPrincipal user) =>
         Guid.TryParse(user.FindFirstValue(SessionClaim), out var id) ? id : null;
 

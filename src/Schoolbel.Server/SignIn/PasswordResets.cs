@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using Schoolbel.Server.Data;
 using Schoolbel.Server.People;
+using Schoolbel.Server.People.Staff;
 using Schoolbel.Server.Schools;
 using Schoolbel.Server.Web;
 
@@ -62,12 +63,7 @@ public sealed partial class PasswordResets(
             case PersonRole.SchoolAdmin:
                 return true;
             case PersonRole.Teacher:
-                var teacherId = actor.PersonId();
-                var courses = db.CourseTeachers.Where(t => t.TeacherId == teacherId).Select(t => t.CourseId);
-                var viaClass = db.CourseClasses.Where(cc => courses.Contains(cc.CourseId))
-                    .Join(db.ClassMemberships, cc => cc.ClassId, m => m.ClassId, (cc, m) => m.PupilId);
-                var direct = db.CoursePupils.Where(cp => courses.Contains(cp.CourseId)).Select(cp => cp.PupilId);
-                return await viaClass.Union(direct).AnyAsync(id => id == pupilId, cancellationToken);
+                return await TaughtPupils.IdsOf(db, actor.PersonId()).AnyAsync(id => id == pupilId, cancellationToken);
             default:
                 return false;
         }

@@ -19,12 +19,7 @@ public sealed class MyPupilsModel(SchoolbelDb db) : PageModel
         var pupils = db.People.AsNoTracking().Where(p => p.Role == PersonRole.Pupil);
         if (User.Role() != PersonRole.SchoolAdmin)
         {
-            var teacherId = User.PersonId();
-            var courses = db.CourseTeachers.Where(t => t.TeacherId == teacherId).Select(t => t.CourseId);
-            var viaClass = db.CourseClasses.Where(cc => courses.Contains(cc.CourseId))
-                .Join(db.ClassMemberships, cc => cc.ClassId, m => m.ClassId, (cc, m) => m.PupilId);
-            var direct = db.CoursePupils.Where(cp => courses.Contains(cp.CourseId)).Select(cp => cp.PupilId);
-            var ids = viaClass.Union(direct);
+            var ids = TaughtPupils.IdsOf(db, User.PersonId());
             pupils = pupils.Where(p => ids.Contains(p.Id));
         }
 
