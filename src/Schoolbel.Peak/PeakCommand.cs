@@ -3,12 +3,13 @@ using Schoolbel.Peak.Cli;
 using Schoolbel.Peak.Load;
 using Schoolbel.Peak.Population;
 using Schoolbel.Peak.Reports;
+using Schoolbel.Peak.SignInBench;
 
 namespace Schoolbel.Peak;
 
 /// <summary>
-/// The command line: parse, load the seeded population, then <c>run</c> one morning or search
-/// the <c>capacity</c>. Reports and the summary go to standard output and files; progress and
+/// The command line: parse, load the seeded population, then <c>run</c> one morning, search
+/// the <c>capacity</c>, or measure <c>signin</c> under the storm. Reports and the summary go to standard output and files; progress and
 /// errors to standard error.
 /// </summary>
 internal static class PeakCommand
@@ -17,6 +18,12 @@ internal static class PeakCommand
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(progress);
+        ArgumentNullException.ThrowIfNull(args);
+        if (args.Length > 0 && args[0] == "signin")
+        {
+            return await RunSignInAsync(args[1..], time, output, progress, cancellationToken);
+        }
+
         var options = PeakOptionsParser.Parse(args, out var error, out var help);
         if (help)
         {
@@ -51,6 +58,46 @@ internal static class PeakCommand
             }
 
             return await RunMorningAsync(options, population, run, time, output, cancellationToken);
+        }
+        catch (PeakRunException e)
+        {
+            await progress.WriteLineAsync(e.Message);
+            return 1;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or FormatException or System.Text.Json.JsonException or UnauthorizedAccessException)
+        {
+            await progress.WriteLineAsync($"Could not read the seed summary: {e.Message}");
+            return 1;
+        }
+    }
+
+    /// <summary>The <c>signin</c> command: sign-in capacity against the raw hash rate, and the today page under a storm.</summary>
+    private static async Task<int> RunSignInAsync(string[] args, TimeProvider time, TextWriter output, TextWriter progress, CancellationToken cancellationToken)
+    {
+        var options = SignInBenchOptionsParser.Parse(args, out var error, out var help);
+        if (help)
+        {
+            await output.WriteLineAsync(SignInBenchOptionsParser.Help);
+            return 0;
+        }
+
+        if (options is null)
+        {
+            await progress.WriteLineAsync(error);
+            await progress.WriteLineAsync("See Schoolbel.Peak signin --help.");
+            return 2;
+        }
+
+        try
+        {
+            var population = options.SeedSummaryPath is { } path
+                ? await SeedPopulation.LoadAsync(path, cancellationToken)
+                : SeedPopulation.FromPattern(options.Schools, options.PupilsPerSchool);
+            var report = await new SignInBenchRun(options, time, progress).RunAsync(population, cancellationToken);
+            await SignInBenchRun.WriteAsync(options.OutFolder, report, cancellationToken);
+            await SignInBenchConsole.WriteAsync(output, report);
+            await output.WriteLineAsync($"report: {Path.GetFullPath(Path.Combine(options.OutFolder, "signin.json"))}");
+            return 0;
         }
         catch (PeakRunException e)
         {

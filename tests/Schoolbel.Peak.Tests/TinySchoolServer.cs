@@ -30,6 +30,9 @@ public sealed record TinySchoolBehaviour
     public int? WaitingPageSeconds { get; init; }
 
     public int DocumentBytes { get; init; } = 200 * 1024;
+
+    /// <summary>Every Nth API sign-in (POST /api/v1/sessions) answers 429 with Retry-After: 1 (0: never).</summary>
+    public int BusyEveryNthApiSignIn { get; init; }
 }
 
 /// <summary>
@@ -48,6 +51,7 @@ public sealed class TinySchoolServer : IAsyncDisposable
     private readonly TinySchoolBehaviour _behaviour;
     private readonly ConcurrentDictionary<string, int> _todayVisits = new();
     private int _courseRequests;
+    private int _apiSignIns;
 
     private TinySchoolServer(WebApplication app, TinySchoolBehaviour behaviour)
     {
@@ -90,6 +94,22 @@ public sealed class TinySchoolServer : IAsyncDisposable
         {
             Requests.Enqueue((Stopwatch.GetElapsedTime(StartTimestamp), context.Request.Method, context.Request.Path.Value ?? ""));
             await next(context);
+        });
+
+        app.MapPost("/api/v1/sessions", async (HttpContext context) =>
+        {
+            using var body = await System.Text.Json.JsonDocument.ParseAsync(context.Request.Body);
+            var n = Interlocked.Increment(ref _apiSignIns);
+            if (_behaviour.BusyEveryNthApiSignIn > 0 && n % _behaviour.BusyEveryNthApiSignIn == 0)
+            {
+                context.Response.Headers.RetryAfter = "1";
+                return HttpResults.Json(new { reason = "busy", position = 3, retryAfterSeconds = 1 }, statusCode: 429);
+            }
+
+            return body.RootElement.GetProperty("password").GetString() == Password
+                && body.RootElement.GetProperty("school").GetString() == School
+                ? HttpResults.Json(new { token = "sbses_" + n })
+                : HttpResults.Problem(statusCode: 401, title: "Sign-in failed");
         });
 
         var school = app.MapGroup("/" + School);

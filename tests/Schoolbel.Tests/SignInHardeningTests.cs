@@ -109,6 +109,21 @@ public sealed partial class SignInHardeningTests(SharedApps apps)
     }
 
     [Fact]
+    public async Task Password_checks_run_on_threads_of_their_own_so_pages_keep_the_thread_pool()
+    {
+        using var pool = new PasswordCheckPool(
+            Microsoft.Extensions.Options.Options.Create(new SignInOptions { HashSlots = 2 }),
+            TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<PasswordCheckPool>.Instance);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ =>
+            pool.RunAsync(() => Thread.CurrentThread.IsThreadPoolThread, TestContext.Current.CancellationToken)));
+
+        Assert.All(answers, a => Assert.True(a.Ran));
+        Assert.All(answers, a => Assert.False(a.Result, "a hash ran on a thread-pool worker"));
+    }
+
+    [Fact]
     public async Task A_full_queue_answers_at_once_with_place_and_retry_after()
     {
         await using var app = await SchoolbelApp.StartAsync(TestDatabases.Sqlite, settings: new Dictionary<string, string>

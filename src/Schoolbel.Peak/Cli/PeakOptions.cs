@@ -58,6 +58,8 @@ internal static class PeakOptionsParser
 
         Usage: Schoolbel.Peak run [options]        one morning, then report.json and report.html in --out
                Schoolbel.Peak capacity [options]   steps the rate up until p99 or errors pass a threshold
+               Schoolbel.Peak signin [options]     sign-ins/s against the raw hash rate; today page under a sign-in storm
+                                                   (its own options: Schoolbel.Peak signin --help)
                Schoolbel.Peak --help
 
         Target (only this address is ever contacted; links or redirects elsewhere are refused)
@@ -134,7 +136,7 @@ internal static class PeakOptionsParser
         };
         if (options is null)
         {
-            error = $"Unknown command '{args[0]}'; use run or capacity.";
+            error = $"Unknown command '{args[0]}'; use run, capacity or signin.";
             return null;
         }
 

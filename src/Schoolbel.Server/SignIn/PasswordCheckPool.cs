@@ -67,8 +67,13 @@ public sealed partial class PasswordCheckPool : IDisposable
             }
 
             var started = Stopwatch.GetTimestamp();
-            // The hash is CPU-bound: run it off the request thread; the permit caps how many run at once.
-            var result = await Task.Run(check, cancellationToken);
+            // The hash is CPU-bound and holds a thread for 50-200+ ms: run it on a thread of its own
+            // (LongRunning), not on a thread-pool worker. With one slot per core, hashes on the pool
+            // would hold every worker the pool keeps at rest (min threads = cores); when a sign-in
+            // storm begins, pages of signed-in pupils then wait seconds for the pool to inject
+            // threads (measured: today p99 1.6-6 s in the first seconds of a storm, see
+            // docs/benchmarks.md). A thread start costs well under a millisecond next to the hash.
+            var result = await Task.Factory.StartNew(check, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             _averageCheckMs = (0.9 * _averageCheckMs) + (0.1 * elapsed);
             return new PoolAnswer<T>(true, result, 0, TimeSpan.Zero);
