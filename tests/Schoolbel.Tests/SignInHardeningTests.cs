@@ -100,6 +100,23 @@ public sealed partial class SignInHardeningTests(SharedApps apps)
     }
 
     [Fact]
+    public async Task Password_checks_run_at_a_lower_os_priority_than_pages()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "Thread niceness is read from /proc on Linux.");
+        using var pool = new PasswordCheckPool(
+            Microsoft.Extensions.Options.Options.Create(new SignInOptions { HashSlots = 1 }), TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<PasswordCheckPool>.Instance);
+
+        // Field 19 of /proc/thread-self/stat is the nice value of the thread that reads it.
+        static int OwnNice() => int.Parse(File.ReadAllText("/proc/thread-self/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[16], System.Globalization.CultureInfo.InvariantCulture);
+        var here = OwnNice();
+        var inPool = await pool.RunAsync(OwnNice, CancellationToken.None);
+
+        Assert.True(inPool.Ran);
+        Assert.Equal(here + 10, inPool.Result);
+    }
+
+    [Fact]
     public void Delays_double_up_to_fifteen_minutes()
     {
         var max = TimeSpan.FromMinutes(15);

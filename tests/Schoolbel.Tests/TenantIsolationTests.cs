@@ -28,7 +28,7 @@ public sealed class TenantIsolationTests(SharedApps apps)
     [
         "/health/live", "/health/ready", "/openapi/{documentName}.json", "/scalar",
         "/welcome", "/language", "/signin", "/signout", "/forbidden", "/ops/signin", "/ops/signout",
-        "/api/v1/sessions", "/qr/{code}", "/signin/two-factor", "/password/forgot", "/password/reset/{token}", "/password/forgot", "/password/reset/{token}", "/password/forgot", "/password/reset/{token}", "/password/forgot", "/password/reset/{token}",
+        "/api/v1/sessions", "/qr/{code}", "/signin/two-factor", "/password/forgot", "/password/reset/{token}", "/password/forgot", "/password/reset/{token}", "/password/forgot", "/password/reset/{token}", "/password/forgot", "/password/reset/{token}", "/password/forgot", "/password/reset/{token}",
     ];
 
     [Theory]
