@@ -1,5 +1,7 @@
 using Schoolbel.Server.Courses;
 using Schoolbel.Server.Data;
+using Schoolbel.Server.Documents;
+using Schoolbel.Server.Lessons;
 using Schoolbel.Server.Ops;
 using Schoolbel.Server.People;
 using Schoolbel.Server.Schools;
@@ -56,6 +58,8 @@ internal static class SchoolbelApp
         services.AddSchoolbelSignIn(builder.Configuration);
         services.AddSchoolbelPeople();
         services.AddSchoolbelCourses();
+        services.AddSchoolbelDocuments(builder.Configuration);
+        services.AddSchoolbelLessons();
         services.AddSchoolbelOps(builder.Configuration);
         services.AddSchoolbelWeb();
 
@@ -80,6 +84,9 @@ internal static class SchoolbelApp
         api.MapSessionsApi();
         api.MapPeopleApi();
         api.MapCoursesApi();
+        api.MapDocumentsApi();
+        api.MapLessonsApi();
+        app.MapSchoolbelDocuments();
         app.MapRazorPages();
         return app;
     }

@@ -21,6 +21,40 @@ public sealed class CourseAccess(SchoolbelDb db)
             _ => false,
         };
 
+    /// <summary>
+    /// How <paramref name="personId"/> sees a course: null when not at all (answer 404), else
+    /// whether they may change its contents and, for pupils and parents, the classes through
+    /// which lessons are published to them.
+    /// </summary>
+    public async Task<CourseViewer?> ViewerAsync(Guid courseId, Guid personId, PersonRole role, CancellationToken cancellationToken)
+    {
+        switch (role)
+        {
+            case PersonRole.SchoolAdmin or PersonRole.Teacher:
+                return await CanViewAsync(courseId, personId, role, cancellationToken)
+                    ? new CourseViewer(personId, role, CanEdit: true, [])
+                    : null;
+            case PersonRole.Pupil or PersonRole.Parent:
+                var pupils = role == PersonRole.Pupil
+                    ? db.People.Where(p => p.Id == personId).Select(p => p.Id)
+                    : db.ParentLinks.Where(l => l.ParentId == personId).Select(l => l.PupilId);
+                var inCourse = PupilsOf(courseId);
+                var classes = await db.ClassMemberships
+                    .Where(m => pupils.Contains(m.PupilId) && inCourse.Contains(m.PupilId))
+                    .Select(m => m.ClassId)
+                    .Distinct()
+                    .ToListAsync(cancellationToken);
+                if (classes.Count == 0 && !await CanViewAsync(courseId, personId, role, cancellationToken))
+                {
+                    return null;
+                }
+
+                return new CourseViewer(personId, role, CanEdit: false, classes);
+            default:
+                return null;
+        }
+    }
+
     public async Task<IReadOnlyList<CourseLink>> CoursesOfPupilAsync(Guid pupilId, CancellationToken cancellationToken)
     {
         var viaClass = db.ClassMemberships.Where(m => m.PupilId == pupilId)
@@ -47,3 +81,9 @@ public sealed class CourseAccess(SchoolbelDb db)
 }
 
 public sealed record CourseLink(Guid Id, string Name);
+
+/// <summary>
+/// Someone who may see a course. <see cref="CanEdit"/>: its teachers and the school's admins.
+/// <see cref="ClassIds"/>: for pupils and parents, the (children's) classes in the course.
+/// </summary>
+public sealed record CourseViewer(Guid PersonId, PersonRole Role, bool CanEdit, IReadOnlyList<Guid> ClassIds);

@@ -5,9 +5,12 @@ using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
 using Schoolbel.Server.Courses;
 using Schoolbel.Server.Data;
+using Schoolbel.Server.Documents;
+using Schoolbel.Server.Lessons;
 using Schoolbel.Server.People;
 using Schoolbel.Server.Schools;
 using Schoolbel.Server.SignIn;
+using Schoolbel.Server.Storage;
 
 namespace Schoolbel.Server.Ops;
 
@@ -35,7 +38,9 @@ internal sealed record SeedRequest
 ///   "usernames": { "pupils": "p00001..p01000", "teachers": "t0001..t0120", "parents": "o00001..o01000", "admin": "admin" },
 ///   "pupilsPerSchool": 1000, "teachersPerSchool": 120, "classesPerSchool": 46, "coursesPerSchool": 460,
 ///   "classes": [ { "school": "school001", "className": "1A", "pupils": "p00001..p00022",
-///                  "course": { "id": "…", "name": "Wiskunde 1A", "url": "/school001/courses/…" } } ]
+///                  "course": { "id": "…", "name": "Wiskunde 1A", "url": "/school001/courses/…",
+///                              "documents": [ { "name": "…pdf", "contentType": "application/pdf", "length": 204800,
+///                                               "url": "/school001/documents/…/versions/…" } ] } } ]
 /// }
 /// </code>
 /// Every school has the same shape, so the username ranges hold in each of them. The password
@@ -57,8 +62,15 @@ internal sealed record SeedUsernames(string Pupils, string Teachers, string Pare
 /// <summary>One class of one school, its pupils ("first..last") and one of its courses.</summary>
 internal sealed record SeededClass(string School, string ClassName, string Pupils, SeededCourse Course);
 
-/// <summary>A course of the class; <c>url</c> is relative to the server, path-prefix style.</summary>
-internal sealed record SeededCourse(Guid Id, string Name, string Url);
+/// <summary>
+/// A course of the class; <c>url</c> is relative to the server, path-prefix style.
+/// <c>documents</c>: the seeded documents a pupil of the class can download (the lesson's PDF,
+/// and in one course per school a 20 MB video), with versioned download URLs.
+/// </summary>
+internal sealed record SeededCourse(Guid Id, string Name, string Url, IReadOnlyList<SeededDocument> Documents);
+
+/// <summary>A seeded document: its name, type, size in bytes and versioned download URL (relative, path-prefix style).</summary>
+internal sealed record SeededDocument(string Name, string ContentType, long Length, string Url);
 
 /// <summary>Serialises <see cref="SeedSummary"/> without reflection, indented and camelCase.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true)]
@@ -89,11 +101,17 @@ internal sealed class SeedConflictException : Exception
 /// courses per class, subject teachers, one parent per pupil and an admin, all sharing one
 /// password. Deterministic per school number, so two runs give the same names.
 /// </summary>
-internal sealed partial class PlatformSeeder(SchoolbelDb db, PasswordHasher hasher, TimeProvider time, ILogger<PlatformSeeder> logger)
+internal sealed partial class PlatformSeeder(SchoolbelDb db, PasswordHasher hasher, TimeProvider time, IConfiguration configuration, ILogger<PlatformSeeder> logger)
 {
     private const string AdminUsername = "admin";
     private const int PupilsPerClass = 22;
     private const int YearsPerSchool = 6;
+
+    /// <summary>Size of the PDF every course's lesson gets (one blob shared by all of them).</summary>
+    internal const int SeedPdfBytes = 200 * 1024;
+
+    /// <summary>Size of the video one course per school gets (one blob shared by all schools).</summary>
+    internal const long SeedVideoBytes = 20L * 1024 * 1024;
 
     // A subject teacher takes the same subject in about four neighbouring classes (1A..1D),
     // which is how secondary schools timetable and gives roughly one teacher per four courses.
@@ -154,6 +172,7 @@ internal sealed partial class PlatformSeeder(SchoolbelDb db, PasswordHasher hash
         var passwordHash = hasher.Hash(request.Password);
 
         var summaryClasses = new List<SeededClass>(codes.Count * shape.ClassCount);
+        var files = await StoreSeedFilesAsync(ct);
         var autoDetect = db.ChangeTracker.AutoDetectChangesEnabled;
         // Entities are only ever added, never changed after Add, so scanning for changes on
         // every Add (quadratic over thousands of rows) buys nothing.
@@ -186,7 +205,7 @@ internal sealed partial class PlatformSeeder(SchoolbelDb db, PasswordHasher hash
                 foreach (var number in numbers)
                 {
                     var started = Stopwatch.GetTimestamp();
-                    var rows = AddSchool(number, shape, schoolYear, passwordHash, summaryClasses);
+                    var rows = AddSchool(number, shape, schoolYear, passwordHash, files, summaryClasses);
                     await db.SaveChangesAsync(cancellationToken);
                     // Forget what was saved so memory and SaveChanges cost stay flat per school.
                     db.ChangeTracker.Clear();
@@ -229,7 +248,7 @@ internal sealed partial class PlatformSeeder(SchoolbelDb db, PasswordHasher hash
     private static string Range(string first, string last) => first + ".." + last;
 
     /// <summary>Adds one school's rows to the context (not yet saved) and returns how many.</summary>
-    private int AddSchool(int number, SchoolShape shape, string schoolYear, string passwordHash, List<SeededClass> summaryClasses)
+    private int AddSchool(int number, SchoolShape shape, string schoolYear, string passwordHash, SeedBlobs files, List<SeededClass> summaryClasses)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var names = new NamePicker(number);
@@ -271,6 +290,9 @@ internal sealed partial class PlatformSeeder(SchoolbelDb db, PasswordHasher hash
         var courses = new List<Course>(shape.ClassCount * Subjects.Length);
         var courseClasses = new List<CourseClass>(courses.Capacity);
         var courseTeachers = new List<CourseTeacher>(courses.Capacity);
+        var content = new List<object>(courses.Capacity * 4);
+        // Published a minute ago, so that the lesson and its PDF are there for every pupil at once.
+        var publishedAt = now.AddMinutes(-1);
 
         for (var c = 0; c < shape.ClassCount; c++)
         {
@@ -296,14 +318,25 @@ internal sealed partial class PlatformSeeder(SchoolbelDb db, PasswordHasher hash
                 var course = new Course { SchoolId = school.Id, Name = Subjects[s] + " " + className, CreatedAt = now };
                 courses.Add(course);
                 courseClasses.Add(new CourseClass { SchoolId = school.Id, CourseId = course.Id, ClassId = schoolClass.Id });
-                courseTeachers.Add(new CourseTeacher { SchoolId = school.Id, CourseId = course.Id, TeacherId = teachers[shape.TeacherIndex(s, c)].Id });
+                var teacherId = teachers[shape.TeacherIndex(s, c)].Id;
+                courseTeachers.Add(new CourseTeacher { SchoolId = school.Id, CourseId = course.Id, TeacherId = teacherId });
+                var documents = new List<SeededDocument>(2);
+                var lesson = new Lesson { SchoolId = school.Id, CourseId = course.Id, Title = "Les 1: " + course.Name, Instructions = "Lees het document en maak de oefeningen.", RequestedPublishAt = publishedAt, CreatedAt = now, CreatedBy = teacherId };
+                content.Add(lesson);
+                content.Add(new LessonClass { SchoolId = school.Id, LessonId = lesson.Id, ClassId = schoolClass.Id, PublishAt = publishedAt });
+                documents.Add(AddDocument(content, school, course, lesson.Id, teacherId, "Les 1 " + course.Name + ".pdf", files.Pdf, now));
+                if (s == 0 && c == 0)
+                {
+                    documents.Add(AddDocument(content, school, course, null, teacherId, "Instructievideo.mp4", files.Video, now));
+                }
+
                 if (s == 0)
                 {
                     summaryClasses.Add(new SeededClass(
                         school.Code,
                         className,
                         Range(PupilUsername(firstPupil), PupilUsername(lastPupil)),
-                        new SeededCourse(course.Id, course.Name, $"/{school.Code}/courses/{course.Id}")));
+                        new SeededCourse(course.Id, course.Name, $"/{school.Code}/courses/{course.Id}", documents)));
                 }
             }
         }
@@ -318,9 +351,86 @@ internal sealed partial class PlatformSeeder(SchoolbelDb db, PasswordHasher hash
         db.Courses.AddRange(courses);
         db.CourseClasses.AddRange(courseClasses);
         db.CourseTeachers.AddRange(courseTeachers);
+        db.AddRange(content);
         return 1 + people.Count + classes.Count + memberships.Count + parentLinks.Count
-            + courses.Count + courseClasses.Count + courseTeachers.Count;
+            + courses.Count + courseClasses.Count + courseTeachers.Count + content.Count;
     }
+
+    private static SeededDocument AddDocument(List<object> rows, School school, Course course, Guid? lessonId, Guid teacherId, string fileName, Blob blob, DateTime now)
+    {
+        var item = new CourseItem
+        {
+            SchoolId = school.Id,
+            CourseId = course.Id,
+            LessonId = lessonId,
+            Kind = CourseItemKind.Document,
+            Title = Path.GetFileNameWithoutExtension(fileName),
+            Position = 1,
+            CreatedAt = now,
+            CreatedBy = teacherId,
+        };
+        var version = new DocumentVersion
+        {
+            SchoolId = school.Id,
+            ItemId = item.Id,
+            Number = 1,
+            BlobHash = blob.Hash,
+            Length = blob.Length,
+            ContentType = blob.ContentType,
+            FileName = fileName,
+            CreatedAt = now,
+            CreatedBy = teacherId,
+        };
+        item.CurrentVersionId = version.Id;
+        rows.Add(item);
+        rows.Add(version);
+        return new SeededDocument(fileName, blob.ContentType, blob.Length, $"/{school.Code}/documents/{item.Id}/versions/{version.Id}");
+    }
+
+    /// <summary>
+    /// Stores the seed's PDF and video once, in the configured store, whatever the number of
+    /// courses and schools that use them: that is what content addressing buys.
+    /// </summary>
+    private async Task<SeedBlobs> StoreSeedFilesAsync(CancellationToken cancellationToken)
+    {
+        var options = Microsoft.Extensions.Options.Options.Create(configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions());
+        var store = BlobStores.Create(options);
+        try
+        {
+            using var pdf = new MemoryStream(SeedFiles.Pdf("Schoolbel: les 1", SeedPdfBytes));
+            var pdfBlob = await StoreAsync(store, pdf, "application/pdf", cancellationToken);
+            await using var video = SeedFiles.Video(SeedVideoBytes);
+            var videoBlob = await StoreAsync(store, video, "video/mp4", cancellationToken);
+            return new SeedBlobs(pdfBlob, videoBlob);
+        }
+        finally
+        {
+            (store as IDisposable)?.Dispose();
+        }
+    }
+
+    private async Task<Blob> StoreAsync(IBlobStore store, Stream bytes, string contentType, CancellationToken cancellationToken)
+    {
+        using var staged = await store.StageAsync(bytes, long.MaxValue, cancellationToken);
+        var now = time.GetUtcNow().UtcDateTime;
+        var blob = await db.Set<Blob>().FirstOrDefaultAsync(b => b.Hash == staged.Hash, cancellationToken);
+        if (blob is null)
+        {
+            blob = new Blob { Hash = staged.Hash, Length = staged.Length, ContentType = contentType, LastUsedAt = now };
+            db.Add(blob);
+        }
+        else
+        {
+            blob.LastUsedAt = now;
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        await store.CommitAsync(staged, cancellationToken);
+        db.ChangeTracker.Clear();
+        return blob;
+    }
+
+    private sealed record SeedBlobs(Blob Pdf, Blob Video);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Seeded school {Code}: {Rows} rows in {ElapsedMs} ms")]
     private static partial void LogSchoolSeeded(ILogger logger, string code, int rows, long elapsedMs);

@@ -1,0 +1,280 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Schoolbel.Server.Courses;
+using Schoolbel.Server.Data;
+using Schoolbel.Server.Storage;
+
+namespace Schoolbel.Server.Documents;
+
+public enum UploadStatus
+{
+    Created,
+    BadRequest,
+    NotFound,
+    Forbidden,
+    TooLarge,
+    UnsupportedType,
+}
+
+/// <summary>What became of an upload; <see cref="Message"/> is for the user (Dutch) when it failed.</summary>
+public sealed record UploadResult(UploadStatus Status, string? Message = null, ItemNode? Item = null);
+
+/// <summary>Where an upload goes: a new document in a course (top, a folder or a lesson), or a new version of one.</summary>
+public sealed record UploadTarget(Guid CourseId, Guid? FolderId = null, Guid? LessonId = null, Guid? ItemId = null);
+
+/// <summary>
+/// Takes a document's bytes: checks who may upload and the limits first (when the size is
+/// declared), streams to a temp file while hashing, sniffs the type from the bytes, then
+/// commits the blob under its hash and records the version. Anything refused leaves no file.
+/// </summary>
+public sealed partial class DocumentUploads(
+    SchoolbelDb db,
+    CourseAccess access,
+    CourseContent content,
+    ContentCache cache,
+    IBlobStore store,
+    IOptions<StorageOptions> options,
+    TimeProvider time,
+    ILogger<DocumentUploads> logger)
+{
+    /// <summary>Checks everything that can be checked before any byte is read.</summary>
+    public async Task<(UploadResult? Refusal, CourseViewer? Editor, long Allowance)> PrecheckAsync(
+        UploadTarget target, string? fileName, long? declaredLength, Guid personId, People.PersonRole role, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var viewer = await access.ViewerAsync(target.CourseId, personId, role, cancellationToken);
+        if (viewer is null)
+        {
+            LogRefused(logger, "course not found or not visible", target.CourseId, personId);
+            return (new UploadResult(UploadStatus.NotFound, "Dit vak bestaat niet."), null, 0);
+        }
+
+        if (!viewer.CanEdit)
+        {
+            LogRefused(logger, "not a teacher of the course", target.CourseId, personId);
+            return (new UploadResult(UploadStatus.Forbidden, "Alleen de leerkrachten van dit vak kunnen bestanden toevoegen."), null, 0);
+        }
+
+        if (FileNames.Problem(fileName) is { } problem)
+        {
+            LogBadName(logger, target.CourseId, personId, fileName ?? "");
+            return (new UploadResult(UploadStatus.BadRequest, problem), null, 0);
+        }
+
+        if (target.FolderId is { } folderId && !await content.IsFolderOfAsync(target.CourseId, folderId, cancellationToken))
+        {
+            return (new UploadResult(UploadStatus.BadRequest, "Die map bestaat niet in dit vak."), null, 0);
+        }
+
+        if (target.LessonId is { } lessonId && !await content.IsLessonOfAsync(target.CourseId, lessonId, cancellationToken))
+        {
+            return (new UploadResult(UploadStatus.BadRequest, "Die les bestaat niet in dit vak."), null, 0);
+        }
+
+        if (target.ItemId is { } itemId && !await db.Set<CourseItem>().AnyAsync(
+                i => i.Id == itemId && i.CourseId == target.CourseId && i.Kind == CourseItemKind.Document && i.DeletedAt == null, cancellationToken))
+        {
+            return (new UploadResult(UploadStatus.NotFound, "Dat document bestaat niet in dit vak."), null, 0);
+        }
+
+        var limits = options.Value;
+        if (declaredLength > limits.MaxFileBytes)
+        {
+            LogTooLarge(logger, target.CourseId, personId, declaredLength.Value, limits.MaxFileBytes);
+            return (TooLarge(limits.MaxFileBytes), null, 0);
+        }
+
+        var used = await UsedBytesAsync(cancellationToken);
+        var left = Math.Max(0, limits.SchoolQuotaBytes - used);
+        if (declaredLength > left || left == 0)
+        {
+            LogOverQuota(logger, target.CourseId, personId, declaredLength ?? 0, used, limits.SchoolQuotaBytes);
+            return (OverQuota(used, limits.SchoolQuotaBytes), null, 0);
+        }
+
+        return (null, viewer, Math.Min(limits.MaxFileBytes, left));
+    }
+
+    /// <summary>Streams <paramref name="body"/> into the store and records the document.</summary>
+    public async Task<UploadResult> UploadAsync(
+        UploadTarget target, string? fileName, long? declaredLength, Stream body, Guid personId, People.PersonRole role, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var (refusal, editor, allowance) = await PrecheckAsync(target, fileName, declaredLength, personId, role, cancellationToken);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        StagedBlob staged;
+        try
+        {
+            staged = await store.StageAsync(body, allowance, cancellationToken);
+        }
+        catch (BlobTooLargeException)
+        {
+            LogTooLarge(logger, target.CourseId, personId, allowance + 1, allowance);
+            return allowance < options.Value.MaxFileBytes
+                ? OverQuota(await UsedBytesAsync(cancellationToken), options.Value.SchoolQuotaBytes)
+                : TooLarge(options.Value.MaxFileBytes);
+        }
+
+        using (staged)
+        {
+            return await StoreAsync(target, fileName!, staged, editor!, cancellationToken);
+        }
+    }
+
+    /// <summary>Records a staged (hashed) file as a document version. Disposes nothing; the caller owns <paramref name="staged"/>.</summary>
+    internal async Task<UploadResult> StoreAsync(UploadTarget target, string fileName, StagedBlob staged, CourseViewer editor, CancellationToken cancellationToken)
+    {
+        var sniffed = FileSniffer.Sniff(staged.Head.Span, fileName);
+        if (!sniffed.Allowed)
+        {
+            LogUnsupported(logger, target.CourseId, editor.PersonId, fileName);
+            return new UploadResult(UploadStatus.UnsupportedType, "Dit soort bestand (een programma) kan je niet delen.");
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        await RecordBlobAsync(staged, sniffed.ContentType, now, cancellationToken);
+        await store.CommitAsync(staged, cancellationToken);
+
+        CourseItem item;
+        if (target.ItemId is { } itemId)
+        {
+            item = await db.Set<CourseItem>().FirstAsync(i => i.Id == itemId, cancellationToken);
+        }
+        else
+        {
+            item = new CourseItem
+            {
+                SchoolId = db.CurrentSchoolId ?? throw new InvalidOperationException("No school in scope."),
+                CourseId = target.CourseId,
+                FolderId = target.FolderId,
+                LessonId = target.LessonId,
+                Kind = CourseItemKind.Document,
+                Title = Path.GetFileNameWithoutExtension(fileName) is { Length: > 0 } stem ? stem : fileName,
+                Position = await content.NextPositionAsync(target.CourseId, target.FolderId, target.LessonId, cancellationToken),
+                CreatedAt = now,
+                CreatedBy = editor.PersonId,
+            };
+            db.Add(item);
+        }
+
+        var number = 1 + (await db.Set<DocumentVersion>().Where(v => v.ItemId == item.Id).MaxAsync(v => (int?)v.Number, cancellationToken) ?? 0);
+        var version = new DocumentVersion
+        {
+            SchoolId = item.SchoolId,
+            ItemId = item.Id,
+            Number = number,
+            BlobHash = staged.Hash,
+            Length = staged.Length,
+            ContentType = sniffed.ContentType,
+            FileName = fileName,
+            CreatedAt = now,
+            CreatedBy = editor.PersonId,
+        };
+        db.Add(version);
+        item.CurrentVersionId = version.Id;
+        await db.SaveChangesAsync(cancellationToken);
+        cache.Invalidate(item.CourseId);
+        LogStored(logger, item.Id, version.Number, staged.Length, sniffed.ContentType, staged.Hash);
+        return new UploadResult(UploadStatus.Created, Item: ItemNode.From(item, version, []));
+    }
+
+    /// <summary>Bytes the current school stores, counting every version (also those in the recycle bin).</summary>
+    public async Task<long> UsedBytesAsync(CancellationToken cancellationToken) =>
+        await db.Set<DocumentVersion>().SumAsync(v => (long?)v.Length, cancellationToken) ?? 0;
+
+    // The blob row first, with a fresh LastUsedAt: from then on the collector leaves these
+    // bytes alone for its grace period, so committing the file cannot race a collection.
+    private async Task RecordBlobAsync(StagedBlob staged, string contentType, DateTime now, CancellationToken cancellationToken)
+    {
+        var touched = await db.Set<Blob>().Where(b => b.Hash == staged.Hash)
+            .ExecuteUpdateAsync(s => s.SetProperty(b => b.LastUsedAt, now), cancellationToken);
+        if (touched > 0)
+        {
+            return;
+        }
+
+        try
+        {
+            db.Add(new Blob { Hash = staged.Hash, Length = staged.Length, ContentType = contentType, LastUsedAt = now });
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            // The same bytes were uploaded at the same moment elsewhere; their row serves us too.
+            db.ChangeTracker.Clear();
+            if (!await db.Set<Blob>().AnyAsync(b => b.Hash == staged.Hash, cancellationToken))
+            {
+                throw;
+            }
+        }
+    }
+
+    private static UploadResult TooLarge(long max) =>
+        new(UploadStatus.TooLarge, $"Dit bestand is te groot: een bestand mag hoogstens {Size(max)} zijn.");
+
+    private static UploadResult OverQuota(long used, long quota) =>
+        new(UploadStatus.TooLarge, $"De opslag van de school is vol ({Size(used)} van {Size(quota)} gebruikt). Verwijder oude bestanden of vraag meer ruimte.");
+
+    internal static string Size(long bytes) => bytes switch
+    {
+        >= 1L << 30 => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 30):0.#} GB"),
+        >= 1L << 20 => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 20):0.#} MB"),
+        >= 1L << 10 => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 10):0.#} KB"),
+        _ => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bytes} bytes"),
+    };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Upload refused ({Reason}) for course {CourseId} by {PersonId}")]
+    private static partial void LogRefused(ILogger logger, string reason, Guid courseId, Guid personId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Upload refused: unsafe file name {FileName} for course {CourseId} by {PersonId}")]
+    private static partial void LogBadName(ILogger logger, Guid courseId, Guid personId, string fileName);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Upload refused: {Length} bytes over the file limit {Max} for course {CourseId} by {PersonId}")]
+    private static partial void LogTooLarge(ILogger logger, Guid courseId, Guid personId, long length, long max);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Upload refused: {Length} bytes over the school quota ({Used} of {Quota} used) for course {CourseId} by {PersonId}")]
+    private static partial void LogOverQuota(ILogger logger, Guid courseId, Guid personId, long length, long used, long quota);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Upload refused: {FileName} is a program, for course {CourseId} by {PersonId}")]
+    private static partial void LogUnsupported(ILogger logger, Guid courseId, Guid personId, string fileName);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stored document {ItemId} version {Number}: {Length} bytes of {ContentType}, sha256 {Hash}")]
+    private static partial void LogStored(ILogger logger, Guid itemId, int number, long length, string contentType, string hash);
+}
+
+/// <summary>File names as given by browsers: a plain name, never a path.</summary>
+public static class FileNames
+{
+    public const int MaxLength = 255;
+
+    /// <summary>Null when fine; otherwise why not (Dutch, for the user).</summary>
+    public static string? Problem(string? name)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            return "Het bestand heeft geen naam.";
+        }
+
+        if (name.Length > MaxLength)
+        {
+            return $"De bestandsnaam is te lang (hoogstens {MaxLength} tekens).";
+        }
+
+        if (name.Contains('/', StringComparison.Ordinal) || name.Contains('\\', StringComparison.Ordinal)
+            || name is "." or ".." || name.Contains("..", StringComparison.Ordinal) || name.Contains(':', StringComparison.Ordinal))
+        {
+            return "De bestandsnaam mag geen map of pad bevatten.";
+        }
+
+        if (name.Any(char.IsControl) || name.Trim() != name)
+        {
+            return "De bestandsnaam bevat ongeldige tekens.";
+        }
+
+        return null;
+    }
+}

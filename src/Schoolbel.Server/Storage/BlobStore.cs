@@ -1,0 +1,168 @@
+using Microsoft.Extensions.Options;
+using System.Security.Cryptography;
+
+namespace Schoolbel.Server.Storage;
+
+/// <summary>
+/// Immutable bytes addressed by their SHA-256 (lowercase hex). Uploads are first staged in a
+/// temp file while they are hashed, then committed under their hash; the same content is kept
+/// once however many documents use it.
+/// </summary>
+public interface IBlobStore
+{
+    /// <summary>
+    /// Copies <paramref name="source"/> to a temp file while hashing it and keeping its first
+    /// bytes for sniffing. Throws <see cref="BlobTooLargeException"/> (and deletes the temp
+    /// file) as soon as more than <paramref name="maxBytes"/> arrive.
+    /// </summary>
+    Task<StagedBlob> StageAsync(Stream source, long maxBytes, CancellationToken cancellationToken);
+
+    /// <summary>Moves a staged file to its content address (or drops it when that content is already stored).</summary>
+    Task CommitAsync(StagedBlob staged, CancellationToken cancellationToken);
+
+    /// <summary>A local file to send with zero copy, or null when the store is remote.</summary>
+    string? LocalPath(string hash);
+
+    /// <summary>Opens the bytes of a stored blob (for remote stores; local ones use <see cref="LocalPath"/>).</summary>
+    Task<Stream> OpenReadAsync(string hash, CancellationToken cancellationToken);
+
+    Task<bool> ExistsAsync(string hash, CancellationToken cancellationToken);
+
+    Task DeleteAsync(string hash, CancellationToken cancellationToken);
+
+    /// <summary>The folder for temp files; on the same file system as the blobs.</summary>
+    string StagingFolder { get; }
+}
+
+/// <summary>Bytes written to a temp file and hashed, waiting to be committed or discarded.</summary>
+public sealed class StagedBlob(string tempPath, string hash, long length, byte[] head) : IDisposable
+{
+    public string TempPath { get; } = tempPath;
+
+    /// <summary>SHA-256, 64 lowercase hex characters.</summary>
+    public string Hash { get; } = hash;
+
+    public long Length { get; } = length;
+
+    /// <summary>The first bytes (up to <see cref="FileSniffer.HeadLength"/>) for content sniffing.</summary>
+    public ReadOnlyMemory<byte> Head { get; } = head;
+
+    /// <summary>Removes the temp file if it is still there (a rejected or failed upload leaves nothing behind).</summary>
+    public void Dispose()
+    {
+        try
+        {
+            File.Delete(TempPath);
+        }
+        catch (IOException)
+        {
+            // Still open elsewhere: the collector removes stale temp files later.
+        }
+    }
+}
+
+/// <summary>The upload is larger than allowed; nothing was kept.</summary>
+public sealed class BlobTooLargeException : Exception
+{
+    public BlobTooLargeException()
+    {
+    }
+
+    public BlobTooLargeException(string message)
+        : base(message)
+    {
+    }
+
+    public BlobTooLargeException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>Staging shared by every store: stream to a temp file, hash on the way, keep the head.</summary>
+internal static class BlobStaging
+{
+    // 80 KB stays under the large object heap threshold and matches what Kestrel hands over per read.
+    private const int BufferSize = 81920;
+
+    public static bool IsHash(string value) =>
+        value.Length == 64 && value.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');
+
+    public static async Task<StagedBlob> StageAsync(string folder, Stream source, long maxBytes, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(folder);
+        var tempPath = Path.Combine(folder, Guid.NewGuid().ToString("N") + ".part");
+        var head = new byte[FileSniffer.HeadLength];
+        var headLength = 0;
+        long length = 0;
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(BufferSize);
+        var completed = false;
+        try
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            await using (var file = new FileStream(tempPath, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                Share = FileShare.None,
+                BufferSize = 0,
+                Options = FileOptions.Asynchronous,
+            }))
+            {
+                int read;
+                while ((read = await source.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken)) > 0)
+                {
+                    length += read;
+                    if (length > maxBytes)
+                    {
+                        throw new BlobTooLargeException($"The file is larger than {maxBytes} bytes.");
+                    }
+
+                    if (headLength < head.Length)
+                    {
+                        var take = Math.Min(read, head.Length - headLength);
+                        buffer.AsSpan(0, take).CopyTo(head.AsSpan(headLength));
+                        headLength += take;
+                    }
+
+                    hash.AppendData(buffer, 0, read);
+                    await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                }
+
+                await file.FlushAsync(cancellationToken);
+            }
+
+            completed = true;
+            return new StagedBlob(tempPath, Convert.ToHexStringLower(hash.GetHashAndReset()), length, head[..headLength]);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            if (!completed)
+            {
+                File.Delete(tempPath);
+            }
+        }
+    }
+
+    /// <summary>Hashes a file already on disk (a finished resumable upload).</summary>
+    public static async Task<StagedBlob> FromFileAsync(string path, CancellationToken cancellationToken)
+    {
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        var hash = await SHA256.HashDataAsync(file, cancellationToken);
+        file.Position = 0;
+        var head = new byte[FileSniffer.HeadLength];
+        var headLength = await file.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken);
+        return new StagedBlob(path, Convert.ToHexStringLower(hash), file.Length, head[..headLength]);
+    }
+}
+
+/// <summary>Picks the configured store.</summary>
+public static class BlobStores
+{
+    public static IBlobStore Create(IOptions<StorageOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.Value.Provider == "S3" ? new S3BlobStore(options) : new DiskBlobStore(options);
+    }
+}
