@@ -72,6 +72,7 @@ internal static class SchoolbelApp
         app.UseMiddleware<TenancyMiddleware>();
         app.UseSchoolbelLocalization();
         app.UseRouting();
+        app.UseMiddleware<SchoolOidcCallbackMiddleware>();
         app.UseAuthentication();
         app.UseMiddleware<SchoolAccessMiddleware>();
         app.UseAuthorization();

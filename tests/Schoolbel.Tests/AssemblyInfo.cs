@@ -1,3 +1,4 @@
 using Schoolbel.Tests.Infrastructure;
 
 [assembly: AssemblyFixture(typeof(SharedApps))]
+[assembly: AssemblyFixture(typeof(TestIdentityProvider))]

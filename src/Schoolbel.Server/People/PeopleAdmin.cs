@@ -13,6 +13,9 @@ public sealed partial class PeopleAdmin(
 {
     public const int PageSize = 50;
 
+    /// <summary>Entra object ids and Google subjects are far shorter; this bounds what an import can store.</summary>
+    public const int MaxExternalIdLength = 200;
+
     public async Task<PeoplePage> ListAsync(PersonRole? role, string? search, int page, CancellationToken cancellationToken)
     {
         var query = db.People.AsNoTracking();
@@ -63,7 +66,7 @@ public sealed partial class PeopleAdmin(
             .Join(db.People, l => l.ParentId, p => p.Id, (l, p) => new PersonRef(p.Id, p.Username, p.FirstName + " " + p.LastName))
             .ToListAsync(cancellationToken);
         return new PersonDetails(person.Id, person.Role, person.Username, person.FirstName, person.LastName, person.Email,
-            person.PasswordHash is not null, classes, children, parents);
+            person.PasswordHash is not null, classes, children, parents, person.ExternalId);
     }
 
     public async Task<Outcome<PersonDetails>> CreateAsync(PersonInput input, CancellationToken cancellationToken)
@@ -88,6 +91,7 @@ public sealed partial class PeopleAdmin(
         }
 
         await ValidateCommonAsync(input, errors, cancellationToken);
+        await ValidateExternalIdAsync(input.ExternalId, null, errors, cancellationToken);
         if (errors.Any)
         {
             return errors;
@@ -102,6 +106,7 @@ public sealed partial class PeopleAdmin(
             Email = NullIfBlank(input.Email),
             Role = input.Role!.Value,
             PasswordHash = string.IsNullOrEmpty(input.Password) ? null : hasher.Hash(input.Password),
+            ExternalId = NullIfBlank(input.ExternalId),
             CreatedAt = time.GetUtcNow().UtcDateTime,
         };
         db.People.Add(person);
@@ -122,6 +127,7 @@ public sealed partial class PeopleAdmin(
 
         var errors = new FieldErrors();
         await ValidateCommonAsync(input with { Role = person.Role }, errors, cancellationToken);
+        await ValidateExternalIdAsync(input.ExternalId, id, errors, cancellationToken);
         if (errors.Any)
         {
             return errors;
@@ -132,6 +138,12 @@ public sealed partial class PeopleAdmin(
         person.FirstName = input.FirstName!.Trim();
         person.LastName = input.LastName!.Trim();
         person.Email = NullIfBlank(input.Email);
+        if (input.ExternalId is not null)
+        {
+            // Left out keeps the link; an empty string removes it.
+            person.ExternalId = NullIfBlank(input.ExternalId);
+        }
+
         if (input.ClassIds is not null)
         {
             await db.ClassMemberships.Where(m => m.PupilId == id).ExecuteDeleteAsync(cancellationToken);
@@ -200,6 +212,25 @@ public sealed partial class PeopleAdmin(
         }
     }
 
+    internal static void ValidateExternalId(string? externalId, string field, FieldErrors errors)
+    {
+        if (externalId is not null && externalId.Trim().Length > MaxExternalIdLength)
+        {
+            errors.Add(field, $"Een externe id heeft hoogstens {MaxExternalIdLength} tekens.");
+        }
+    }
+
+    private async Task ValidateExternalIdAsync(string? externalId, Guid? personId, FieldErrors errors, CancellationToken cancellationToken)
+    {
+        ValidateExternalId(externalId, "externalId", errors);
+        var value = NullIfBlank(externalId);
+        if (value is not null && value.Length <= MaxExternalIdLength
+            && await db.People.AnyAsync(p => p.ExternalId == value && p.Id != personId, cancellationToken))
+        {
+            errors.Add("externalId", "Deze externe id is in deze school al aan iemand anders gekoppeld.");
+        }
+    }
+
     private async Task ValidateCommonAsync(PersonInput input, FieldErrors errors, CancellationToken cancellationToken)
     {
         ValidateName(input.FirstName, "firstName", errors);
@@ -256,7 +287,9 @@ public sealed partial class PeopleAdmin(
 
 /// <summary>
 /// Input for creating or changing a person. On update, role, username and password are ignored;
-/// a null list leaves those links as they are, an empty list removes them.
+/// a null list leaves those links as they are, an empty list removes them. <see cref="ExternalId"/>
+/// is the person's subject at the school's identity provider (Entra "oid", Google "sub"); on
+/// update null keeps it and an empty string removes it.
 /// </summary>
 public sealed record PersonInput(
     PersonRole? Role,
@@ -266,7 +299,8 @@ public sealed record PersonInput(
     string? Email = null,
     string? Password = null,
     IReadOnlyList<Guid>? ClassIds = null,
-    IReadOnlyList<Guid>? ChildIds = null);
+    IReadOnlyList<Guid>? ChildIds = null,
+    string? ExternalId = null);
 
 public sealed record PersonSummary(Guid Id, PersonRole Role, string Username, string FirstName, string LastName, string? Email);
 
@@ -278,4 +312,5 @@ public sealed record PersonRef(Guid Id, string Username, string Name);
 
 public sealed record PersonDetails(
     Guid Id, PersonRole Role, string Username, string FirstName, string LastName, string? Email,
-    bool HasPassword, IReadOnlyList<ClassRef> Classes, IReadOnlyList<PersonRef> Children, IReadOnlyList<PersonRef> Parents);
+    bool HasPassword, IReadOnlyList<ClassRef> Classes, IReadOnlyList<PersonRef> Children, IReadOnlyList<PersonRef> Parents,
+    string? ExternalId = null);

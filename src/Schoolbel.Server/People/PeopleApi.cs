@@ -15,13 +15,13 @@ internal static class PeopleApi
         people.MapGet("/", ListPeople).WithSummary("List people, filtered by role and a search term, 50 per page.");
         people.MapGet("/{personId:guid}", GetPerson);
         people.MapPost("/", CreatePerson);
-        people.MapPut("/{personId:guid}", UpdatePerson).WithSummary("Change names, e-mail, classes (pupils) or children (parents).");
+        people.MapPut("/{personId:guid}", UpdatePerson).WithSummary("Change names, e-mail, external id, classes (pupils) or children (parents).");
         people.MapDelete("/{personId:guid}", DeletePerson);
         people.MapPut("/{personId:guid}/password", SetPassword).WithSummary("Set a new password for a person.");
         people.MapPost("/import", ImportPeople)
             .Accepts<string>("text/csv")
             .WithMetadata(new RequestSizeLimitAttribute(PeopleCsvImport.MaxBytes))
-            .WithSummary("Import people from CSV (columns role, username, first_name, last_name, class, parent_of, email). All or nothing; matched by username.");
+            .WithSummary("Import people from CSV (columns role, username, first_name, last_name, class, parent_of, email, external_id). All or nothing; matched by username.");
 
         var classes = api.MapGroup("/classes").WithTags("Classes").RequireAuthorization(SchoolbelPolicies.ApiAdmin);
         classes.MapGet("/", ListClasses);

@@ -14,7 +14,9 @@ namespace Schoolbel.Server.People;
 /// <c>role</c> (pupil|teacher|parent|admin, or leerling|leerkracht|ouder|beheerder),
 /// <c>username</c>, <c>first_name</c>, <c>last_name</c>, and optionally
 /// <c>class</c> (pupils: class name in the current school year, created when missing),
-/// <c>parent_of</c> (parents: pupil usernames separated by <c>;</c>) and <c>email</c>.
+/// <c>parent_of</c> (parents: pupil usernames separated by <c>;</c>), <c>email</c> and
+/// <c>external_id</c> (the person's subject at the school's identity provider, for sign-in with
+/// it: Entra ID "oid", Google "sub"; at most 200 characters, unique in the school; empty keeps the current one).
 /// The whole file is checked first; any bad row stops the import and nothing is stored.
 /// People are matched by username, so importing the same file again changes nothing.
 /// </summary>
@@ -37,8 +39,19 @@ public sealed class PeopleCsvImport(SchoolbelDb db, ClassesAdmin classes, TimePr
         var existing = await db.People.Where(p => lookup.Contains(p.Username)).ToDictionaryAsync(p => p.Username, cancellationToken);
         var pupilsInFile = rows.Where(r => r.Role == PersonRole.Pupil).Select(r => r.Username).ToHashSet();
 
+        var externalIds = rows.Where(r => r.ExternalId is not null).Select(r => r.ExternalId!).ToList();
+        var externalIdOwners = externalIds.Count == 0
+            ? []
+            : await db.People.Where(p => p.ExternalId != null && externalIds.Contains(p.ExternalId))
+                .ToDictionaryAsync(p => p.ExternalId!, p => p.Username, StringComparer.Ordinal, cancellationToken);
+
         foreach (var row in rows)
         {
+            if (row.ExternalId is not null && externalIdOwners.TryGetValue(row.ExternalId, out var owner) && owner != row.Username)
+            {
+                errors.Add(new(row.Line, "external_id", $"'{row.ExternalId}' is al gekoppeld aan '{owner}'."));
+            }
+
             if (existing.TryGetValue(row.Username, out var person) && person.Role != row.Role)
             {
                 errors.Add(new(row.Line, "role", $"'{row.Username}' bestaat al als {person.Role}, het bestand zegt {row.Role}."));
@@ -66,6 +79,7 @@ public sealed class PeopleCsvImport(SchoolbelDb db, ClassesAdmin classes, TimePr
     {
         var rows = new List<CsvPersonRow>();
         var firstLineByUsername = new Dictionary<string, int>(StringComparer.Ordinal);
+        var firstLineByExternalId = new Dictionary<string, int>(StringComparer.Ordinal);
         var config = new CsvConfiguration(CultureInfo.InvariantCulture)
         {
             PrepareHeaderForMatch = args => args.Header.Trim().ToLowerInvariant(),
@@ -113,7 +127,18 @@ public sealed class PeopleCsvImport(SchoolbelDb db, ClassesAdmin classes, TimePr
                     continue;
                 }
 
+                if (row.ExternalId is not null && firstLineByExternalId.TryGetValue(row.ExternalId, out var earlierExternal))
+                {
+                    errors.Add(new(line, "external_id", $"'{row.ExternalId}' staat ook al op regel {earlierExternal}."));
+                    continue;
+                }
+
                 firstLineByUsername[row.Username] = line;
+                if (row.ExternalId is not null)
+                {
+                    firstLineByExternalId[row.ExternalId] = line;
+                }
+
                 rows.Add(row);
                 if (errors.Count >= MaxReportedErrors)
                 {
@@ -154,6 +179,8 @@ public sealed class PeopleCsvImport(SchoolbelDb db, ClassesAdmin classes, TimePr
         PeopleAdmin.ValidateName(Field("first_name"), "first_name", fieldErrors);
         PeopleAdmin.ValidateName(Field("last_name"), "last_name", fieldErrors);
         PeopleAdmin.ValidateEmail(Field("email"), fieldErrors);
+        var externalId = Field("external_id");
+        PeopleAdmin.ValidateExternalId(externalId, "external_id", fieldErrors);
         foreach (var (field, messages) in fieldErrors.ToDictionary())
         {
             errors.AddRange(messages.Select(m => new CsvImportError(line, field, m)));
@@ -180,7 +207,8 @@ public sealed class PeopleCsvImport(SchoolbelDb db, ClassesAdmin classes, TimePr
         return errors.Count > before ? null : new CsvPersonRow(
             line, role!.Value, username, Field("first_name")!, Field("last_name")!,
             string.IsNullOrEmpty(Field("email")) ? null : Field("email"),
-            string.IsNullOrEmpty(className) ? null : className, parentOf);
+            string.IsNullOrEmpty(className) ? null : className, parentOf,
+            string.IsNullOrEmpty(externalId) ? null : externalId);
     }
 
     private async Task<CsvImportResult> ApplyAsync(List<CsvPersonRow> rows, Dictionary<string, Person> existing, CancellationToken cancellationToken)
@@ -208,7 +236,7 @@ public sealed class PeopleCsvImport(SchoolbelDb db, ClassesAdmin classes, TimePr
                 person = new Person
                 {
                     SchoolId = schoolId, Username = row.Username, Role = row.Role,
-                    FirstName = row.FirstName, LastName = row.LastName, Email = row.Email, CreatedAt = now,
+                    FirstName = row.FirstName, LastName = row.LastName, Email = row.Email, ExternalId = row.ExternalId, CreatedAt = now,
                 };
                 db.People.Add(person);
                 existing[row.Username] = person;
@@ -220,6 +248,12 @@ public sealed class PeopleCsvImport(SchoolbelDb db, ClassesAdmin classes, TimePr
                 person.FirstName = row.FirstName;
                 person.LastName = row.LastName;
                 person.Email = row.Email;
+                changed = true;
+            }
+
+            if (!isNew && row.ExternalId is not null && person.ExternalId != row.ExternalId)
+            {
+                person.ExternalId = row.ExternalId;
                 changed = true;
             }
 
@@ -284,7 +318,7 @@ public sealed class PeopleCsvImport(SchoolbelDb db, ClassesAdmin classes, TimePr
 
     private sealed record CsvPersonRow(
         int Line, PersonRole Role, string Username, string FirstName, string LastName,
-        string? Email, string? ClassName, IReadOnlyList<string> ParentOf);
+        string? Email, string? ClassName, IReadOnlyList<string> ParentOf, string? ExternalId);
 }
 
 public sealed record CsvImportError(int Line, string? Column, string Message);

@@ -53,11 +53,20 @@ public sealed class SchoolDirectory(IServiceScopeFactory scopes, TimeProvider ti
 
             using var scope = scopes.CreateScope();
             var db = scope.ServiceProvider.GetRequiredService<SchoolbelDb>();
-            var schools = await db.Schools.AsNoTracking()
-                .Select(s => new SchoolInfo(
-                    s.Id, s.Code, s.Name, s.DefaultLanguage, s.StaySignedInByDefaultForPupils, s.AllowSimplePupilPasswords,
-                    s.RequireTwoFactorForStaff, s.QrSignInNetworks, s.OidcAuthority == null ? null : s.OidcDisplayName ?? "School"))
+            var rows = await db.Schools.AsNoTracking()
+                .Select(s => new
+                {
+                    Info = new SchoolInfo(
+                        s.Id, s.Code, s.Name, s.DefaultLanguage, s.StaySignedInByDefaultForPupils, s.AllowSimplePupilPasswords,
+                        s.RequireTwoFactorForStaff, s.QrSignInNetworks, s.OidcAuthority == null ? null : s.OidcDisplayName ?? "School", null),
+                    s.OidcAuthority,
+                    s.OidcClientId,
+                    s.OidcClientSecret,
+                })
                 .ToListAsync(cancellationToken);
+            var schools = rows
+                .Select(r => r.Info with { OidcSettingsStamp = OidcStamp(r.OidcAuthority, r.OidcClientId, r.OidcClientSecret) })
+                .ToList();
             snapshot = new Snapshot(
                 schools.ToFrozenDictionary(s => s.Code, StringComparer.Ordinal),
                 schools.ToFrozenDictionary(s => s.Id),
@@ -69,6 +78,21 @@ public sealed class SchoolDirectory(IServiceScopeFactory scopes, TimeProvider ti
         {
             _reload.Release();
         }
+    }
+
+    /// <summary>
+    /// A fingerprint of the identity provider settings, so the sign-in handler of a school is
+    /// rebuilt when they change, on every node, without keeping the (protected) secret in memory here.
+    /// </summary>
+    private static string? OidcStamp(string? authority, string? clientId, string? protectedSecret)
+    {
+        if (authority is null)
+        {
+            return null;
+        }
+
+        var bytes = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(authority + "\n" + clientId + "\n" + protectedSecret));
+        return Convert.ToHexString(bytes, 0, 12);
     }
 
     private sealed record Snapshot(

@@ -23,7 +23,11 @@ public sealed class SchoolScope
     }
 }
 
-/// <summary>What a request needs to know about its school, including its sign-in settings; cached in memory.</summary>
+/// <summary>
+/// What a request needs to know about its school, including its sign-in settings; cached in memory.
+/// <see cref="OidcDisplayName"/> is set when sign-in with the school's identity provider is on;
+/// <see cref="OidcSettingsStamp"/> changes whenever those settings change.
+/// </summary>
 public sealed record SchoolInfo(
     Guid Id,
     string Code,
@@ -33,4 +37,5 @@ public sealed record SchoolInfo(
     bool AllowSimplePupilPasswords = false,
     bool RequireTwoFactorForStaff = false,
     string? QrSignInNetworks = null,
-    string? OidcDisplayName = null);
+    string? OidcDisplayName = null,
+    string? OidcSettingsStamp = null);

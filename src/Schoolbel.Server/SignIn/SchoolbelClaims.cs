@@ -42,6 +42,9 @@ public static class SchoolbelSchemes
     public const string SchoolCookie = "school-cookie";
     public const string OperatorCookie = "operator-cookie";
     public const string Bearer = "Bearer";
+
+    /// <summary>Short-lived cookie that holds the identity from the school's identity provider until it is matched to a person.</summary>
+    public const string External = "school-external";
 }
 
 public static class SchoolbelPolicies

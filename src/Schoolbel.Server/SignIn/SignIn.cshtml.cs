@@ -22,10 +22,17 @@ public sealed class SignInModel(PasswordSignIn passwords, PendingTwoFactor pendi
     /// <summary>Only on the busy page, so the automatic retry can send it again; never logged or stored.</summary>
     public string? RetryPassword { get; private set; }
 
-    public void OnGet(string? returnUrl)
+    /// <summary>Name on the "sign in with your school account" button; null when the school has no identity provider.</summary>
+    public string? ExternalProvider => school.School?.OidcDisplayName;
+
+    public void OnGet(string? returnUrl, string? error)
     {
         ReturnUrl = returnUrl;
         StaySignedIn = school.School?.StaySignedInByDefaultForPupils ?? true;
+        if (error == "external")
+        {
+            Message = "Aanmelden via je school is niet gelukt. Probeer het opnieuw of meld je aan met je wachtwoord.";
+        }
     }
 
     public async Task<IActionResult> OnPostAsync(string? username, string? password, bool staySignedIn, string? returnUrl, CancellationToken cancellationToken)

@@ -1,7 +1,10 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Schoolbel.Server.Data;
 using Schoolbel.Server.People;
 using Schoolbel.Server.Schools;
@@ -89,7 +92,24 @@ internal static class SignInServiceCollectionExtensions
                 o.AccessDeniedPath = "/ops/signin";
                 o.ExpireTimeSpan = TimeSpan.FromHours(8);
             })
+            .AddCookie(SchoolbelSchemes.External, o =>
+            {
+                // Path follows PathBase like the school cookie: one school's external identity never reaches another.
+                o.Cookie.Name = "sb_external";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Lax;
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.ExpireTimeSpan = TimeSpan.FromMinutes(5);
+                o.SlidingExpiration = false;
+            })
             .AddScheme<AuthenticationSchemeOptions, AccessTokenAuthenticationHandler>(SchoolbelSchemes.Bearer, null);
+
+        // One OpenID Connect scheme per school, made when first needed (see SchoolIdentityProviders).
+        services.Replace(ServiceDescriptor.Singleton<IAuthenticationSchemeProvider, SchoolAuthenticationSchemeProvider>());
+        services.AddSingleton<SchoolOidcSettingsCache>();
+        services.AddSingleton<SchoolIdentityProviders>();
+        services.AddSingleton<IConfigureOptions<OpenIdConnectOptions>, SchoolOidcOptionsSetup>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<OpenIdConnectOptions>, OpenIdConnectPostConfigureOptions>());
 
         services.AddAuthorizationBuilder()
             // Anything not marked otherwise needs a signed-in user: a forgotten attribute fails closed.
