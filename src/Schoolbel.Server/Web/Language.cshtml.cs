@@ -7,7 +7,7 @@ namespace Schoolbel.Server.Web;
 
 /// <summary>Remembers the chosen UI language in a cookie for a year.</summary>
 [AllowAnonymous]
-public sealed class LanguageModel : PageModel
+public sealed class LanguageModel(TimeProvider time) : PageModel
 {
     public IActionResult OnGet() => LocalRedirect(Url.Content("~/"));
 
@@ -18,7 +18,7 @@ public sealed class LanguageModel : PageModel
             Response.Cookies.Append(
                 CookieRequestCultureProvider.DefaultCookieName,
                 CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(culture!)),
-                new CookieOptions { Path = "/", Expires = DateTimeOffset.UtcNow.AddYears(1), IsEssential = true, HttpOnly = true, SameSite = SameSiteMode.Lax });
+                new CookieOptions { Path = "/", Expires = time.GetUtcNow().AddYears(1), IsEssential = true, HttpOnly = true, SameSite = SameSiteMode.Lax });
         }
 
         return LocalRedirect(Url.IsLocalUrl(returnUrl) ? returnUrl : "/");
