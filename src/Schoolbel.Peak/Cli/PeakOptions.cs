@@ -2,6 +2,8 @@ using System.Globalization;
 using Schoolbel.Peak.Load;
 using Schoolbel.Peak.Targeting;
 
+using static Schoolbel.Peak.Cli.OptionValues;
+
 namespace Schoolbel.Peak.Cli;
 
 /// <summary>What to run: one morning, or a search for the highest sustainable rate.</summary>
@@ -277,19 +279,19 @@ internal static class PeakOptionsParser
             case "max-waiting-share":
                 return Number(name, value, 0, 1000, out var waiting, out error) ? o with { MaxWaitingShare = waiting } : null;
             case "duration":
-                return Duration(name, value, out var duration, out error) ? o with { Duration = duration } : null;
+                return Duration(name, value, out var duration, out error, allowZero: true) ? o with { Duration = duration } : null;
             case "ramp":
-                return Duration(name, value, out var ramp, out error) ? o with { Ramp = ramp } : null;
+                return Duration(name, value, out var ramp, out error, allowZero: true) ? o with { Ramp = ramp } : null;
             case "think-time":
-                return Duration(name, value, out var think, out error) ? o with { ThinkTime = think } : null;
+                return Duration(name, value, out var think, out error, allowZero: true) ? o with { ThinkTime = think } : null;
             case "timeout":
-                return Duration(name, value, out var timeout, out error) ? o with { Timeout = timeout } : null;
+                return Duration(name, value, out var timeout, out error, allowZero: true) ? o with { Timeout = timeout } : null;
             case "max-wait":
-                return Duration(name, value, out var maxWait, out error) ? o with { MaxWait = maxWait } : null;
+                return Duration(name, value, out var maxWait, out error, allowZero: true) ? o with { MaxWait = maxWait } : null;
             case "step-duration":
-                return Duration(name, value, out var stepDuration, out error) ? o with { StepDuration = stepDuration } : null;
+                return Duration(name, value, out var stepDuration, out error, allowZero: true) ? o with { StepDuration = stepDuration } : null;
             case "max-p99":
-                return Duration(name, value, out var p99, out error) ? o with { MaxP99 = p99 } : null;
+                return Duration(name, value, out var p99, out error, allowZero: true) ? o with { MaxP99 = p99 } : null;
             default:
                 error = $"Unknown option '--{name}'. See --help.";
                 return null;
@@ -325,41 +327,5 @@ internal static class PeakOptionsParser
     {
         error = $"--{name} '{value}' is not valid; expected {expected}.";
         return null;
-    }
-
-    private static bool Int(string name, string value, int min, out int result, out string? error)
-    {
-        error = null;
-        if (int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out result) && result >= min)
-        {
-            return true;
-        }
-
-        error = $"--{name} '{value}' must be a whole number of at least {min.ToString(CultureInfo.InvariantCulture)}.";
-        return false;
-    }
-
-    private static bool Number(string name, string value, double min, double max, out double result, out string? error)
-    {
-        error = null;
-        if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out result) && result >= min && result <= max)
-        {
-            return true;
-        }
-
-        error = string.Create(CultureInfo.InvariantCulture, $"--{name} '{value}' must be a number from {min} to {max}.");
-        return false;
-    }
-
-    private static bool Duration(string name, string value, out TimeSpan result, out string? error)
-    {
-        error = null;
-        if (TryParseDuration(value, out result))
-        {
-            return true;
-        }
-
-        error = $"--{name} '{value}' is not a duration like 500ms, 30s or 2m.";
-        return false;
     }
 }

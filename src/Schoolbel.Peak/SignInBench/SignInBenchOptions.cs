@@ -2,6 +2,8 @@ using System.Globalization;
 using Schoolbel.Peak.Cli;
 using Schoolbel.Peak.Targeting;
 
+using static Schoolbel.Peak.Cli.OptionValues;
+
 namespace Schoolbel.Peak.SignInBench;
 
 /// <summary>Every option of the <c>signin</c> command, with its default. See <see cref="SignInBenchOptionsParser.Help"/>.</summary>
@@ -210,43 +212,5 @@ internal static class SignInBenchOptionsParser
                 error = $"Unknown option '--{name}' for signin.";
                 return null;
         }
-    }
-
-    private static bool Int(string name, string value, int min, out int result, out string? error)
-    {
-        error = null;
-        if (int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out result) && result >= min)
-        {
-            return true;
-        }
-
-        error = $"--{name} '{value}' must be a whole number of at least {min.ToString(CultureInfo.InvariantCulture)}.";
-        return false;
-    }
-
-    private static bool Number(string name, string value, double min, double max, out double result, out string? error)
-    {
-        error = null;
-        if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out result) && result >= min && result <= max)
-        {
-            return true;
-        }
-
-        error = string.Create(CultureInfo.InvariantCulture, $"--{name} '{value}' must be a number from {min} to {max}.");
-        return false;
-    }
-
-    private static bool Duration(string name, string value, out TimeSpan result, out string? error, bool allowZero = false)
-    {
-        error = null;
-        if (PeakOptionsParser.TryParseDuration(value, out result) && (allowZero || result > TimeSpan.Zero))
-        {
-            return true;
-        }
-
-        error = allowZero
-            ? $"--{name} '{value}' is not a duration like 500ms, 30s or 2m."
-            : $"--{name} '{value}' is not a duration above zero like 500ms, 30s or 2m.";
-        return false;
     }
 }
