@@ -25,12 +25,15 @@ public sealed class DocumentsJourneyTests(BrowserApp app) : IClassFixture<Browse
 
         Assert.True(await teacher.Locator("#upload-progress").IsVisibleAsync() || await teacher.Locator("#upload-status.ok").CountAsync() > 0,
             teacher.Url + " " + string.Join("; ", messages) + await teacher.ContentAsync());
-        await teacher.Locator("#upload-status.ok").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
-        Assert.Equal(100, await teacher.EvalOnSelectorAsync<int>("#upload-progress", "p => p.value"));
-        Assert.False(await teacher.EvalOnSelectorAsync<bool>("#upload-progress", "p => p.hidden"));
-        await teacher.ScreenshotAsync(new PageScreenshotOptions { Path = BrowserApp.ScreenshotPath("teacher-upload-done"), FullPage = true });
+        // The page reloads 600 ms after a finished upload, so the finished state is checked in one
+        // evaluation inside the page (polled every animation frame), not in several round trips.
+        var finished = await teacher.WaitForFunctionAsync(
+            "() => { const s = document.querySelector('#upload-status'); const p = document.querySelector('#upload-progress');"
+            + " return s !== null && s.className === 'ok' && p !== null && !p.hidden ? p.value : null; }");
+        Assert.Equal(100, await finished.JsonValueAsync<int>());
         var link = teacher.Locator("a.doc", new PageLocatorOptions { HasText = "Hoofdstuk 4 breuken" });
         await link.WaitForAsync();
+        await teacher.ScreenshotAsync(new PageScreenshotOptions { Path = BrowserApp.ScreenshotPath("teacher-upload-done"), FullPage = true });
 
         var pupil = await SignInAsync("leerling");
         await pupil.GotoAsync(courseUrl);
