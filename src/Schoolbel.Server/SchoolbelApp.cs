@@ -1,3 +1,4 @@
+using Schoolbel.Server.Admission;
 using Schoolbel.Server.Courses;
 using Schoolbel.Server.Data;
 using Schoolbel.Server.Documents;
@@ -62,6 +63,7 @@ internal static class SchoolbelApp
         services.AddSchoolbelLessons();
         services.AddSchoolbelOps(builder.Configuration);
         services.AddSchoolbelWeb();
+        services.AddSchoolbelAdmission(builder.Configuration);
 
         var app = builder.Build();
 
@@ -76,6 +78,10 @@ internal static class SchoolbelApp
         app.UseAuthentication();
         app.UseMiddleware<SchoolAccessMiddleware>();
         app.UseAuthorization();
+
+        // After authorization, so it knows who asks and (for API tokens) for which school;
+        // before any page, API handler or download does real work.
+        app.UseSchoolbelAdmission();
 
         app.MapSchoolbelOps();
         app.MapSchoolbelWeb();

@@ -30,9 +30,9 @@ internal static class OpsServiceCollectionExtensions
     {
         // Liveness says only that the process answers; readiness that it can do real work.
         endpoints.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false })
-            .AllowAnonymous().WithMetadata(new PlatformEndpointAttribute());
+            .AllowAnonymous().WithMetadata(new PlatformEndpointAttribute(), new Admission.UnlimitedEndpointAttribute());
         endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") })
-            .AllowAnonymous().WithMetadata(new PlatformEndpointAttribute());
+            .AllowAnonymous().WithMetadata(new PlatformEndpointAttribute(), new Admission.UnlimitedEndpointAttribute());
     }
 }
 

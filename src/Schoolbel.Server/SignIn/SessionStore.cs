@@ -12,7 +12,7 @@ namespace Schoolbel.Server.SignIn;
 /// round trip. Ending a session takes effect at once on this node, and within
 /// <see cref="SignInOptions.SessionCheckCacheTime"/> on the others.
 /// </summary>
-public sealed class SessionStore(SchoolbelDb db, IMemoryCache cache, TimeProvider time, IOptions<SignInOptions> options)
+public sealed class SessionStore(SchoolbelDb db, IMemoryCache cache, TimeProvider time, IOptions<SignInOptions> options, Admission.BrownOut brownOut)
 {
     /// <summary>LastSeenAt (and a sliding expiry) is written at most this often, not on every request.</summary>
     private static readonly TimeSpan TouchInterval = TimeSpan.FromMinutes(5);
@@ -61,7 +61,9 @@ public sealed class SessionStore(SchoolbelDb db, IMemoryCache cache, TimeProvide
             return false;
         }
 
-        if (now - cached.LastSeenAt >= TouchInterval)
+        // "Last seen" is bookkeeping nobody waits for: under sustained overload it waits (brown-out),
+        // and the next touch afterwards extends the session as usual.
+        if (now - cached.LastSeenAt >= TouchInterval && !brownOut.IsActive)
         {
             var expires = cached.Persistent ? now + Lifetime(true) : cached.ExpiresAt;
             await db.Set<SignInSession>().IgnoreQueryFilters().Where(s => s.Id == sessionId)

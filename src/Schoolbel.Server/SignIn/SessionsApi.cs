@@ -64,7 +64,7 @@ internal static class SessionsApi
     public static void MapSessionsApi(this IEndpointRouteBuilder api)
     {
         var sessions = api.MapGroup("/sessions").WithTags("Sign-in");
-        sessions.MapPost("/", SignIn).AllowAnonymous()
+        sessions.MapPost("/", SignIn).AllowAnonymous().WithMetadata(new Admission.NotALoadSignalAttribute())
             .WithSummary("Sign in with a school code, username and password; returns a bearer token for this session. 429 with Retry-After when sign-in is busy or throttled.");
         sessions.MapGet("/", List).WithSummary("Your open sessions (device, last seen).");
         sessions.MapDelete("/{sessionId:guid}", End).WithSummary("End one of your sessions (sign out there).");

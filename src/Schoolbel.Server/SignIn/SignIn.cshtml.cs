@@ -8,6 +8,7 @@ namespace Schoolbel.Server.SignIn;
 
 [AllowAnonymous]
 [SchoolEndpoint]
+[Admission.NotALoadSignal]
 public sealed class SignInModel(PasswordSignIn passwords, PendingTwoFactor pendingTwoFactor, SchoolScope school, Web.EmailSender email) : PageModel
 {
     public string? Username { get; private set; }

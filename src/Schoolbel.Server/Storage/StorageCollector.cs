@@ -135,7 +135,7 @@ public sealed partial class StorageCollector(
 }
 
 /// <summary>Runs <see cref="StorageCollector"/> every <see cref="StorageOptions.CollectInterval"/>.</summary>
-internal sealed partial class StorageCollectorService(StorageCollector collector, IOptions<StorageOptions> options, TimeProvider time, ILogger<StorageCollectorService> logger)
+internal sealed partial class StorageCollectorService(StorageCollector collector, IOptions<StorageOptions> options, TimeProvider time, Admission.BrownOut brownOut, ILogger<StorageCollectorService> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -143,6 +143,13 @@ internal sealed partial class StorageCollectorService(StorageCollector collector
         using var timer = new PeriodicTimer(options.Value.CollectInterval, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
+            if (brownOut.IsActive)
+            {
+                // Collecting can wait for the calm; pupils cannot.
+                LogPostponed(logger);
+                continue;
+            }
+
             try
             {
                 await collector.CollectAsync(stoppingToken);
@@ -154,6 +161,9 @@ internal sealed partial class StorageCollectorService(StorageCollector collector
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Storage collection postponed: brown-out under sustained overload")]
+    private static partial void LogPostponed(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Storage collection failed; trying again at the next interval")]
     private static partial void LogFailed(ILogger logger, Exception exception);

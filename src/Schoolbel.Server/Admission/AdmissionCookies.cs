@@ -1,0 +1,104 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.DataProtection;
+
+namespace Schoolbel.Server.Admission;
+
+/// <summary>
+/// The two signed cookies of the waiting room: a ticket (a place in line) and an admission (let
+/// in, not queued again until it expires). Both are encrypted and signed with the platform's Data
+/// Protection keys, so a visitor can neither pick a better place nor forge an admission; both carry
+/// their own expiry from the injected clock.
+/// </summary>
+public sealed class AdmissionCookies(IDataProtectionProvider protection, TimeProvider time)
+{
+    public const string TicketCookie = "sb_wait";
+    public const string AdmissionCookie = "sb_admit";
+
+    private readonly IDataProtector _protector = protection.CreateProtector("Schoolbel.Admission.v1");
+
+    public bool HasValidAdmission(HttpRequest request) =>
+        Read(request, AdmissionCookie, "admit") is { } expires && expires > time.GetUtcNow().ToUnixTimeSeconds();
+
+    /// <summary>The ticket number in the request's cookie, if it is genuine and not expired.</summary>
+    public long? TicketOf(HttpRequest request, TimeSpan lifetime)
+    {
+        var value = ReadPair(request, TicketCookie, "ticket");
+        if (value is not { } pair)
+        {
+            return null;
+        }
+
+        return pair.IssuedAt + (long)lifetime.TotalSeconds > time.GetUtcNow().ToUnixTimeSeconds() ? pair.Number : null;
+    }
+
+    public void GiveAdmission(HttpResponse response, TimeSpan lifetime)
+    {
+        var expires = time.GetUtcNow().Add(lifetime);
+        response.Cookies.Append(AdmissionCookie, Protect("admit", expires.ToUnixTimeSeconds()), Options(expires, response.HttpContext.Request.IsHttps));
+        response.Cookies.Delete(TicketCookie, new CookieOptions { Path = "/" });
+    }
+
+    public void GiveTicket(HttpResponse response, long ticket, TimeSpan lifetime)
+    {
+        var now = time.GetUtcNow();
+        var issuedAt = now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        response.Cookies.Append(TicketCookie, _protector.Protect($"ticket:{ticket.ToString(CultureInfo.InvariantCulture)}:{issuedAt}"), Options(now.Add(lifetime), response.HttpContext.Request.IsHttps));
+    }
+
+    private string Protect(string kind, long value) => _protector.Protect($"{kind}:{value.ToString(CultureInfo.InvariantCulture)}");
+
+    private long? Read(HttpRequest request, string cookie, string kind)
+    {
+        var text = Unprotect(request, cookie);
+        if (text is null || !text.StartsWith(kind + ":", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        return long.TryParse(text.AsSpan(kind.Length + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : null;
+    }
+
+    private (long Number, long IssuedAt)? ReadPair(HttpRequest request, string cookie, string kind)
+    {
+        var text = Unprotect(request, cookie);
+        var parts = text?.Split(':');
+        if (parts is not { Length: 3 } || parts[0] != kind
+            || !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var number)
+            || !long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var issuedAt))
+        {
+            return null;
+        }
+
+        return (number, issuedAt);
+    }
+
+    private string? Unprotect(HttpRequest request, string cookie)
+    {
+        if (!request.Cookies.TryGetValue(cookie, out var value) || string.IsNullOrEmpty(value))
+        {
+            return null;
+        }
+
+        try
+        {
+            return _protector.Unprotect(value);
+        }
+        catch (CryptographicException)
+        {
+            // Tampered, from an old key ring, or from another deployment: as if there were none.
+            return null;
+        }
+    }
+
+    // Path "/": the line and the admission are the platform's, whichever school's page it was.
+    private static CookieOptions Options(DateTimeOffset expires, bool secure) => new()
+    {
+        Path = "/",
+        Secure = secure,
+        HttpOnly = true,
+        SameSite = SameSiteMode.Lax,
+        Expires = expires,
+        IsEssential = true,
+    };
+}
