@@ -152,9 +152,8 @@ public sealed class AdaptiveConcurrencyLimiter : PartitionedRateLimiter<Admissio
                 }
 
                 Remove(evicted);
-                evicted.Reason = evicted.Request.School == resource.School || _schools.Count(s => s.Value.Waiting > 0) < 2
-                    ? ShedReason.QueueFull
-                    : ShedReason.FairShare;
+                // Dropped to make room for another school's request: that is the fair share at work.
+                evicted.Reason = evicted.Request.School == resource.School ? ShedReason.QueueFull : ShedReason.FairShare;
             }
 
             waiter = new Waiter(resource, _time.GetTimestamp());

@@ -1,0 +1,145 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Schoolbel.Server.Admission;
+using Schoolbel.Server.Schools;
+
+namespace Schoolbel.Tests.Admission;
+
+/// <summary>
+/// A tiny server with only the admission layer in front of endpoints whose latency the test
+/// controls through a fake clock: <c>/work?ms=N</c> takes N fake milliseconds, <c>/hold</c> waits
+/// until the test lets it go. The real middleware, limiter and waiting room, nothing mocked.
+/// </summary>
+internal sealed class AdmissionTestHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private AdmissionTestHost(WebApplication app, FakeTimeProvider time)
+    {
+        _app = app;
+        Time = time;
+    }
+
+    public FakeTimeProvider Time { get; }
+
+    public AdaptiveConcurrencyLimiter Limiter => _app.Services.GetRequiredService<AdaptiveConcurrencyLimiter>();
+
+    public WaitingRoom Room => _app.Services.GetRequiredService<WaitingRoom>();
+
+    public AdmissionHeartbeat Heartbeat => _app.Services.GetRequiredService<AdmissionHeartbeat>();
+
+    public static async Task<AdmissionTestHost> StartAsync(Dictionary<string, string?> settings)
+    {
+        // Starts at the real time: the cookie container judges cookie expiry by the real clock.
+        var time = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
+        var builder = WebApplication.CreateBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.AddSingleton<TimeProvider>(time);
+        builder.Services.AddScoped<SchoolScope>();
+        builder.Services.AddDataProtection();
+        builder.Services.AddRouting();
+        builder.Services.AddSchoolbelAdmission(builder.Configuration);
+        var app = builder.Build();
+        var host = new AdmissionTestHost(app, time);
+        app.Use(async (context, next) =>
+        {
+            // Stands in for tenancy: ?school=x puts the request in school x.
+            if (context.Request.Query["school"].ToString() is { Length: > 0 } code)
+            {
+                context.RequestServices.GetRequiredService<SchoolScope>().Enter(new SchoolInfo(Guid.NewGuid(), code, code, "nl"));
+            }
+
+            await next(context);
+        });
+        app.UseRouting();
+        app.UseSchoolbelAdmission();
+        app.MapGet("/work", async (int ms) =>
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(ms), time);
+            return "done";
+        });
+        app.MapGet("/hold", async () =>
+        {
+            await host._release.Task;
+            return "done";
+        });
+        app.MapPost("/api/v1/things", () => Results.Created());
+        app.MapGet("/health/live", () => "ok").WithMetadata(new UnlimitedEndpointAttribute());
+        await app.StartAsync();
+        return host;
+    }
+
+    /// <summary>A client with its own cookies, like one browser.</summary>
+    public HttpClient NewVisitor()
+    {
+        var server = _app.GetTestServer();
+        var handler = new CookieContainerHandler(server.CreateHandler());
+        return new HttpClient(handler) { BaseAddress = server.BaseAddress };
+    }
+
+    /// <summary>A client that sends only the cookies the test puts on each request.</summary>
+    public HttpClient NewClientWithoutCookies()
+    {
+        var server = _app.GetTestServer();
+        return new HttpClient(server.CreateHandler()) { BaseAddress = server.BaseAddress };
+    }
+
+    /// <summary>Lets every held request finish.</summary>
+    public void ReleaseHeld()
+    {
+        var released = _release;
+        _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        released.SetResult();
+    }
+
+    public async Task WaitForInFlightAsync(int count)
+    {
+        for (var i = 0; i < 2_000 && Limiter.InFlight < count; i++)
+        {
+            await Task.Delay(5);
+        }
+
+        Assert.Equal(count, Limiter.InFlight);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        ReleaseHeld();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    /// <summary>Keeps cookies between requests, as a browser does, for the in-memory test server.</summary>
+    private sealed class CookieContainerHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
+    {
+        private readonly System.Net.CookieContainer _cookies = new();
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var uri = request.RequestUri!;
+            var header = _cookies.GetCookieHeader(uri);
+            if (header.Length > 0)
+            {
+                request.Headers.Add("Cookie", header);
+            }
+
+            var response = await base.SendAsync(request, cancellationToken);
+            if (response.Headers.TryGetValues("Set-Cookie", out var setCookies))
+            {
+                foreach (var cookie in setCookies)
+                {
+                    _cookies.SetCookies(uri, cookie);
+                }
+            }
+
+            return response;
+        }
+    }
+}
