@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Schoolbel.Peak.Cli;
+using Schoolbel.Peak.Journeys;
 using Schoolbel.Peak.Load;
 using Schoolbel.Peak.Population;
 using Schoolbel.Peak.Reports;
@@ -34,10 +35,25 @@ internal sealed class CapacitySearch(PeakOptions options, PeakRun run, TextWrite
     public async Task<CapacityReport> RunAsync(SeedPopulation population, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(population);
-        var shares = MorningPlan.RoleShares(options.TeacherShare, options.ParentShare);
-        var pool = MorningPlan.PlanSessions(population, options.ResumeShare > 0 ? options.WarmupSessions : 0, shares, caps: null, options.Seed);
+        var pool = PlanSessions(options, population);
         await run.WarmUpAsync(pool, cancellationToken);
+        return await SearchAsync(population, pool, cancellationToken);
+    }
 
+    /// <summary>The sessions capacity mode (and the overload command after it) resumes: --warmup-sessions when any journey resumes.</summary>
+    public static SessionPool PlanSessions(PeakOptions options, SeedPopulation population)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var shares = MorningPlan.RoleShares(options.TeacherShare, options.ParentShare);
+        return MorningPlan.PlanSessions(population, options.ResumeShare > 0 ? options.WarmupSessions : 0, shares, caps: null, options.Seed);
+    }
+
+    /// <summary>The search itself, with sessions already signed in.</summary>
+    public async Task<CapacityReport> SearchAsync(SeedPopulation population, SessionPool pool, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(population);
+        ArgumentNullException.ThrowIfNull(pool);
+        var shares = MorningPlan.RoleShares(options.TeacherShare, options.ParentShare);
         var criteria = string.Create(CultureInfo.InvariantCulture,
             $"p99 <= {options.MaxP99.TotalMilliseconds:0} ms, failed share <= {options.MaxErrorRate:0.###}, waiting pages per journey <= {options.MaxWaitingShare:0.###}, no arrivals dropped");
         var steps = new List<CapacityStep>();

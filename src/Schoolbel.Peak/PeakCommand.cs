@@ -1,6 +1,7 @@
 using System.Globalization;
 using Schoolbel.Peak.Cli;
 using Schoolbel.Peak.Load;
+using Schoolbel.Peak.Overload;
 using Schoolbel.Peak.Population;
 using Schoolbel.Peak.Reports;
 using Schoolbel.Peak.SignInBench;
@@ -9,7 +10,8 @@ namespace Schoolbel.Peak;
 
 /// <summary>
 /// The command line: parse, load the seeded population, then <c>run</c> one morning, search
-/// the <c>capacity</c>, or measure <c>signin</c> under the storm. Reports and the summary go to standard output and files; progress and
+/// the <c>capacity</c>, measure <c>overload</c> at multiples of it or <c>fairness</c> between two
+/// schools, or measure <c>signin</c> under the storm. Reports and the summary go to standard output and files; progress and
 /// errors to standard error.
 /// </summary>
 internal static class PeakCommand
@@ -55,6 +57,24 @@ internal static class PeakCommand
             {
                 var capacity = await new CapacitySearch(options, run, output).RunAsync(population, cancellationToken);
                 return capacity.Steps.Count > 0 ? 0 : 1;
+            }
+
+            if (options.Command == PeakCommandKind.Overload)
+            {
+                var overload = await new OverloadRun(options, run, time, output, progress).RunAsync(population, cancellationToken);
+                await OverloadRun.WriteAsync(options.OutFolder, overload, cancellationToken);
+                await OverloadConsole.WriteAsync(output, overload);
+                await output.WriteLineAsync($"report: {Path.GetFullPath(Path.Combine(options.OutFolder, "overload.html"))}");
+                return 0;
+            }
+
+            if (options.Command == PeakCommandKind.Fairness)
+            {
+                var fairness = await new FairnessRun(options, run, time, output, progress).RunAsync(population, cancellationToken);
+                await FairnessRun.WriteAsync(options.OutFolder, fairness, cancellationToken);
+                await OverloadConsole.WriteAsync(output, fairness);
+                await output.WriteLineAsync($"report: {Path.GetFullPath(Path.Combine(options.OutFolder, "fairness.html"))}");
+                return 0;
             }
 
             return await RunMorningAsync(options, population, run, time, output, cancellationToken);

@@ -17,6 +17,7 @@ public sealed class CommandLineAndReportTests
             "--parent-share", "--profile", "--rate", "--duration", "--ramp", "--arrivals", "--seed", "--start-at", "--max-users",
             "--resume-share", "--warmup-sessions", "--warmup-concurrency", "--think-time", "--timeout", "--max-wait", "--out",
             "--server-pid", "--quiet", "--step-factor", "--step-duration", "--max-steps", "--max-p99", "--max-error-rate", "--max-waiting-share",
+            "--phase-warmup", "--cooldown", "--capacity", "--factors", "--quiet-school", "--noisy-school", "--noisy-factor", "--drain",
         ];
         foreach (var option in options)
         {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -33,6 +34,23 @@ public sealed record TinySchoolBehaviour
 
     /// <summary>Every Nth API sign-in (POST /api/v1/sessions) answers 429 with Retry-After: 1 (0: never).</summary>
     public int BusyEveryNthApiSignIn { get; init; }
+
+    /// <summary>The schools served, each under /{code}/ with its own session cookie.</summary>
+    public IReadOnlyList<string> Schools { get; init; } = [TinySchoolServer.School];
+
+    /// <summary>
+    /// Admission control in miniature: at most this many requests of one school are served at
+    /// once; the rest get <see cref="AdmissionStatus"/> with Retry-After at once (0: no limit).
+    /// </summary>
+    public int AdmissionLimitPerSchool { get; init; }
+
+    /// <summary>503 (or 429, or 200 for a waiting page) for requests over the limit.</summary>
+    public int AdmissionStatus { get; init; } = 503;
+
+    public int AdmissionRetryAfterSeconds { get; init; } = 1;
+
+    /// <summary>How long a school's today, course and lesson pages take to serve (none when absent).</summary>
+    public IReadOnlyDictionary<string, TimeSpan> PageDelays { get; init; } = new Dictionary<string, TimeSpan>();
 }
 
 /// <summary>
@@ -50,6 +68,7 @@ public sealed class TinySchoolServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly TinySchoolBehaviour _behaviour;
     private readonly ConcurrentDictionary<string, int> _todayVisits = new();
+    private readonly ConcurrentDictionary<string, StrongBox<int>> _inFlight = new();
     private int _courseRequests;
     private int _apiSignIns;
 
@@ -82,6 +101,9 @@ public sealed class TinySchoolServer : IAsyncDisposable
 
     public int Count(string pathContains) => Requests.Count(r => r.Path.Contains(pathContains, StringComparison.Ordinal));
 
+    /// <summary>Waiting answers (over the admission limit) sent, per school.</summary>
+    public ConcurrentDictionary<string, int> WaitingAnswersSent { get; } = new();
+
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
@@ -94,6 +116,38 @@ public sealed class TinySchoolServer : IAsyncDisposable
         {
             Requests.Enqueue((Stopwatch.GetElapsedTime(StartTimestamp), context.Request.Method, context.Request.Path.Value ?? ""));
             await next(context);
+        });
+
+        app.Use(async (context, next) =>
+        {
+            var path = context.Request.Path.Value ?? "";
+            var school = _behaviour.Schools.FirstOrDefault(s => path.StartsWith("/" + s + "/", StringComparison.Ordinal));
+            if (_behaviour.AdmissionLimitPerSchool <= 0 || school is null)
+            {
+                await next(context);
+                return;
+            }
+
+            var inFlight = _inFlight.GetOrAdd(school, _ => new StrongBox<int>());
+            if (Interlocked.Increment(ref inFlight.Value) > _behaviour.AdmissionLimitPerSchool)
+            {
+                Interlocked.Decrement(ref inFlight.Value);
+                WaitingAnswersSent.AddOrUpdate(school, 1, (_, n) => n + 1);
+                context.Response.StatusCode = _behaviour.AdmissionStatus;
+                context.Response.Headers.RetryAfter = _behaviour.AdmissionRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                context.Response.ContentType = "text/html";
+                await context.Response.WriteAsync("<p>Even geduld: je staat in de rij.</p>");
+                return;
+            }
+
+            try
+            {
+                await next(context);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref inFlight.Value);
+            }
         });
 
         app.MapPost("/api/v1/sessions", async (HttpContext context) =>
@@ -112,7 +166,24 @@ public sealed class TinySchoolServer : IAsyncDisposable
                 : HttpResults.Problem(statusCode: 401, title: "Sign-in failed");
         });
 
-        var school = app.MapGroup("/" + School);
+        foreach (var code in _behaviour.Schools)
+        {
+            MapSchool(app, code);
+        }
+    }
+
+    private void MapSchool(WebApplication app, string code)
+    {
+        var delay = _behaviour.PageDelays.GetValueOrDefault(code);
+        async Task Slow()
+        {
+            if (delay > TimeSpan.Zero)
+            {
+                await Task.Delay(delay);
+            }
+        }
+
+        var school = app.MapGroup("/" + code);
         school.MapGet("/signin", (HttpContext context) =>
         {
             context.Response.Cookies.Append("sb_csrf", "csrf-cookie", new CookieOptions { Path = "/", HttpOnly = true });
@@ -136,14 +207,15 @@ public sealed class TinySchoolServer : IAsyncDisposable
             }
 
             context.Response.Cookies.Append("sb_session", "session-" + form["username"] + "-" + Guid.NewGuid().ToString("N"),
-                new CookieOptions { Path = "/" + School, HttpOnly = true });
-            return HttpResults.Redirect("/" + School + "/");
+                new CookieOptions { Path = "/" + code, HttpOnly = true });
+            return HttpResults.Redirect("/" + code + "/");
         });
-        school.MapGet("/", (HttpContext context) =>
+        school.MapGet("/", async (HttpContext context) =>
         {
+            await Slow();
             if (!context.Request.Cookies.TryGetValue("sb_session", out var session))
             {
-                return HttpResults.Redirect("/" + School + "/signin?ReturnUrl=%2F" + School + "%2F");
+                return HttpResults.Redirect("/" + code + "/signin?ReturnUrl=%2F" + code + "%2F");
             }
 
             // Each browser gets the waiting page on its first visit only, as an admission queue would.
@@ -154,10 +226,11 @@ public sealed class TinySchoolServer : IAsyncDisposable
                 return HttpResults.Content("<p>Even geduld: je bent nummer 3.</p>", "text/html", statusCode: 503);
             }
 
-            return Html($"""<h1>Dag</h1><ul><li><a href="/{School}/courses/11111111-1111-1111-1111-111111111111">Wiskunde 1A</a></li></ul>""");
+            return Html($"""<h1>Dag</h1><ul><li><a href="/{code}/courses/11111111-1111-1111-1111-111111111111">Wiskunde 1A</a></li></ul>""");
         });
         school.MapGet("/courses/{id}", async (string id) =>
         {
+            await Slow();
             var n = Interlocked.Increment(ref _courseRequests);
             if (_behaviour.StallEveryNthCourse > 0 && n % _behaviour.StallEveryNthCourse == 0)
             {
@@ -165,10 +238,14 @@ public sealed class TinySchoolServer : IAsyncDisposable
             }
 
             var lesson = _behaviour.ForeignLesson is { } foreign ? $"""<a href="{foreign}">Les</a>"""
-                : _behaviour.Lessons ? $"""<a href="/{School}/lessons/7">Les 1</a>""" : "";
+                : _behaviour.Lessons ? $"""<a href="/{code}/lessons/7">Les 1</a>""" : "";
             return Html($"<h1>Wiskunde {id}</h1>{lesson}");
         });
-        school.MapGet("/lessons/{id}", (string id) => Html($"""<h1>Les {id}</h1><a href="/{School}/documents/3/v1">Cursus.pdf</a>"""));
+        school.MapGet("/lessons/{id}", async (string id) =>
+        {
+            await Slow();
+            return Html($"""<h1>Les {id}</h1><a href="/{code}/documents/3/v1">Cursus.pdf</a>""");
+        });
         school.MapGet("/documents/{id}/{version}", () => HttpResults.Bytes(new byte[_behaviour.DocumentBytes], "application/pdf"));
     }
 

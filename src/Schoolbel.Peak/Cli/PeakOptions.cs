@@ -6,11 +6,13 @@ using static Schoolbel.Peak.Cli.OptionValues;
 
 namespace Schoolbel.Peak.Cli;
 
-/// <summary>What to run: one morning, or a search for the highest sustainable rate.</summary>
+/// <summary>What to run: one morning, a search for the highest sustainable rate, the overload benchmark or the fairness benchmark.</summary>
 internal enum PeakCommandKind
 {
     Run,
     Capacity,
+    Overload,
+    Fairness,
 }
 
 /// <summary>Every option of the simulator, with its default. See <see cref="PeakOptionsParser.Help"/>.</summary>
@@ -50,6 +52,19 @@ internal sealed record PeakOptions
     public TimeSpan MaxP99 { get; init; } = TimeSpan.FromSeconds(1);
     public double MaxErrorRate { get; init; }
     public double MaxWaitingShare { get; init; } = 0.01;
+
+    // Overload and fairness.
+    public TimeSpan PhaseWarmup { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan Cooldown { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Journeys per second the server sustains; null: measure it with a capacity search first.</summary>
+    public double? Capacity { get; init; }
+
+    public IReadOnlyList<double> Factors { get; init; } = [1, 2, 5];
+    public string? QuietSchool { get; init; }
+    public string? NoisySchool { get; init; }
+    public double NoisyFactor { get; init; } = 10;
+    public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>The command line of the simulator: <c>run|capacity [--option value | --option=value] ...</c>.</summary>
@@ -60,6 +75,10 @@ internal static class PeakOptionsParser
 
         Usage: Schoolbel.Peak run [options]        one morning, then report.json and report.html in --out
                Schoolbel.Peak capacity [options]   steps the rate up until p99 or errors pass a threshold
+               Schoolbel.Peak overload [options]   the same morning at 1x, 2x and 5x the capacity: goodput, errors, waiting
+                                                   answers and admitted-request latency per load, judged against issue 6
+               Schoolbel.Peak fairness [options]   one school alone, then next to a school offering 10x as much: the quiet
+                                                   school's p99 with and without its noisy neighbour
                Schoolbel.Peak signin [options]     sign-ins/s against the raw hash rate; today page under a sign-in storm
                                                    (its own options: Schoolbel.Peak signin --help)
                Schoolbel.Peak --help
@@ -115,6 +134,26 @@ internal static class PeakOptionsParser
           --max-error-rate X       ... and the share of failed journeys at or below this (default 0)
           --max-waiting-share X    ... and waiting pages per journey at or below this (default 0.01)
 
+        Overload and fairness (overload.json and overload.html in --out, default overload-report; fairness.json and
+        fairness.html, default fairness-report). Each phase offers load for --phase-warmup (not measured), then
+        measures for --duration (default 30s here). A waiting answer is any answer with Retry-After (a waiting page,
+        429 or 503): the browser waits and retries, and a journey served after waiting continues and can complete.
+        Admitted requests are the answers without Retry-After; their latency runs from the intended start of the
+        attempt (for a retry: the end of its Retry-After). 5xx answers, timeouts and connection errors are errors.
+          --phase-warmup T         load before each measured window, to reach a steady state (default 5s)
+          --cooldown T             no load between phases, so the server's queues drain (default 5s)
+          --capacity J             overload: the capacity in journeys/s; without it a capacity search runs first,
+                                   with the capacity-mode options above (starting at --rate, default 5 here)
+          --factors LIST           overload: offered loads as multiples of the capacity, in this order; must include 1
+                                   (default 1,2,5). Goodput counts journeys completed within the window; a journey still
+                                   under way (or waiting) when the window ends counts as unfinished, not as an error
+          --quiet-school CODE      fairness: the school measured alone and with the neighbour (default: the first
+                                   school of the population); --rate is its arrival rate (default 1 here)
+          --noisy-school CODE      fairness: the neighbour (default: the second school)
+          --noisy-factor X         fairness: the neighbour arrives at X times --rate (default 10)
+          --drain T                fairness: the quiet school's journeys that arrived in the window are followed to
+                                   their end for up to this long after it, the neighbour still loading (default 30s)
+
         Times take a unit: 500ms, 30s, 2m, 1h (a bare number is seconds). Exit codes: 0 done,
         1 the run could not start (target unreachable, warm-up failed), 2 bad command line.
         """;
@@ -134,11 +173,19 @@ internal static class PeakOptionsParser
         {
             "run" => new PeakOptions { Command = PeakCommandKind.Run },
             "capacity" => new PeakOptions { Command = PeakCommandKind.Capacity, ProfileText = "steady", Rate = 5 },
+            "overload" => new PeakOptions
+            {
+                Command = PeakCommandKind.Overload, ProfileText = "steady", Rate = 5, Duration = TimeSpan.FromSeconds(30), OutFolder = "overload-report",
+            },
+            "fairness" => new PeakOptions
+            {
+                Command = PeakCommandKind.Fairness, ProfileText = "steady", Rate = 1, Duration = TimeSpan.FromSeconds(30), OutFolder = "fairness-report",
+            },
             _ => null,
         };
         if (options is null)
         {
-            error = $"Unknown command '{args[0]}'; use run, capacity or signin.";
+            error = $"Unknown command '{args[0]}'; use run, capacity, overload, fairness or signin.";
             return null;
         }
 
@@ -292,6 +339,24 @@ internal static class PeakOptionsParser
                 return Duration(name, value, out var stepDuration, out error, allowZero: true) ? o with { StepDuration = stepDuration } : null;
             case "max-p99":
                 return Duration(name, value, out var p99, out error, allowZero: true) ? o with { MaxP99 = p99 } : null;
+            case "phase-warmup":
+                return Duration(name, value, out var phaseWarmup, out error, allowZero: true) ? o with { PhaseWarmup = phaseWarmup } : null;
+            case "cooldown":
+                return Duration(name, value, out var cooldown, out error, allowZero: true) ? o with { Cooldown = cooldown } : null;
+            case "drain":
+                return Duration(name, value, out var drain, out error, allowZero: true) ? o with { Drain = drain } : null;
+            case "capacity":
+                return Number(name, value, 0.001, double.MaxValue, out var capacity, out error) ? o with { Capacity = capacity } : null;
+            case "noisy-factor":
+                return Number(name, value, 0.001, 1000, out var noisy, out error) ? o with { NoisyFactor = noisy } : null;
+            case "quiet-school":
+                return o with { QuietSchool = value };
+            case "noisy-school":
+                return o with { NoisySchool = value };
+            case "factors":
+                return TryParseFactors(value, out var factors)
+                    ? o with { Factors = factors }
+                    : Invalid(name, value, "a list of multiples of the capacity that includes 1, like 1,2,5", out error);
             default:
                 error = $"Unknown option '--{name}'. See --help.";
                 return null;
@@ -320,7 +385,31 @@ internal static class PeakOptionsParser
             return "--timeout must be more than zero.";
         }
 
+        if (o.QuietSchool is not null && o.QuietSchool == o.NoisySchool)
+        {
+            return "--quiet-school and --noisy-school must be two different schools.";
+        }
+
         return LoadProfile.Parse(o.ProfileText, o.Duration, o.Ramp, out var profileError) is null ? profileError : null;
+    }
+
+    /// <summary>"1,2,5": positive, distinct, and 1 among them (the benchmark compares with 1x).</summary>
+    private static bool TryParseFactors(string text, out IReadOnlyList<double> factors)
+    {
+        var list = new List<double>();
+        factors = list;
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!double.TryParse(part.TrimEnd('x'), NumberStyles.Float, CultureInfo.InvariantCulture, out var factor)
+                || factor <= 0 || factor > 1000 || list.Contains(factor))
+            {
+                return false;
+            }
+
+            list.Add(factor);
+        }
+
+        return list.Contains(1);
     }
 
     private static PeakOptions? Invalid(string name, string value, string expected, out string? error)

@@ -13,8 +13,12 @@ internal sealed record JourneySettings(Uri BaseUri, string Password, TimeSpan Th
 /// pupils (sign-in page and sign-in, or a resumed session) → today → course → lesson → document;
 /// teachers and parents → today. Steps the server does not offer yet (no lesson or document
 /// links on the page, no upload form) are skipped and counted as not available, not as errors.
+/// An <paramref name="observer"/>, when given, also sees every attempt, step and journey end,
+/// tagged with <paramref name="load"/> and the school of the virtual user's account.
 /// </summary>
-internal sealed class JourneyRunner(JourneySettings settings, StepRunner steps, ResultCollector results, SessionPool sessions, TimeProvider time)
+internal sealed class JourneyRunner(
+    JourneySettings settings, StepRunner steps, ResultCollector results, SessionPool sessions, TimeProvider time,
+    IJourneyObserver? observer = null, int load = 0)
 {
     private int _active;
 
@@ -23,31 +27,40 @@ internal sealed class JourneyRunner(JourneySettings settings, StepRunner steps, 
     {
         ArgumentNullException.ThrowIfNull(arrival);
         results.RecordArrival(arrival.Offset);
+        var tag = observer is null ? null : new JourneyTag(load, arrival.Index, arrival.Offset, arrival.Role, arrival.Kind, SchoolOf(arrival));
         if (Interlocked.Increment(ref _active) > settings.MaxUsers)
         {
             // The simulator's own limit, not the server's doing; reported apart so a run that
             // could not offer its load is never mistaken for a server that coped.
             Interlocked.Decrement(ref _active);
             results.RecordDropped(arrival.Offset);
+            observer?.JourneyEnded(tag!, JourneyEnd.Dropped, TimeSpan.Zero, arrival.Offset);
             return;
         }
 
         results.JourneyStarted();
-        var journey = new JourneyClock();
+        observer?.JourneyStarted(tag!);
+        var journey = new JourneyClock(tag);
         var completed = false;
+        var end = JourneyEnd.Failed;
         try
         {
             completed = await RunStepsAsync(arrival, journey, cancellationToken);
+            end = completed ? JourneyEnd.Completed : JourneyEnd.Failed;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // Stopped by the operator mid-journey: counts as not completed.
+            // Stopped mid-journey (the operator, or the end of a measured window): not completed,
+            // and not an error either: the server never said no.
+            end = JourneyEnd.Unfinished;
         }
         finally
         {
             Interlocked.Decrement(ref _active);
             var ended = steps.Now;
-            results.RecordJourney(arrival.Role, arrival.Kind, completed, ended - arrival.Offset - journey.Thinking, ended);
+            var latency = ended - arrival.Offset - journey.Thinking;
+            results.RecordJourney(arrival.Role, arrival.Kind, completed, latency, ended);
+            observer?.JourneyEnded(tag!, end, latency, ended);
         }
     }
 
@@ -56,7 +69,7 @@ internal sealed class JourneyRunner(JourneySettings settings, StepRunner steps, 
     {
         ArgumentNullException.ThrowIfNull(identity);
         using var browser = new VirtualBrowser(settings.BaseUri, null, settings.ConnectTimeout);
-        var signedIn = await SignInAsync(browser, identity, steps.Now, record: null, journey: null, cancellationToken);
+        var signedIn = await SignInAsync(browser, identity, steps.Now, record: null, journey: null, attempts: null, cancellationToken);
         if (signedIn is null)
         {
             return false;
@@ -68,7 +81,15 @@ internal sealed class JourneyRunner(JourneySettings settings, StepRunner steps, 
 
     private async Task<bool> RunStepsAsync(Arrival arrival, JourneyClock journey, CancellationToken cancellationToken)
     {
-        void Record(string step, StepOutcome outcome) => results.RecordStep(arrival.Role, step, outcome, steps.Now);
+        var tag = journey.Tag;
+        void Record(string step, StepOutcome outcome)
+        {
+            var now = steps.Now;
+            results.RecordStep(arrival.Role, step, outcome, now);
+            observer?.Step(tag!, step, outcome, now);
+        }
+
+        Action<AttemptRecord>? attempts = tag is null ? null : a => observer!.Attempt(tag, a);
 
         Identity identity;
         System.Net.CookieContainer? cookies = null;
@@ -92,7 +113,7 @@ internal sealed class JourneyRunner(JourneySettings settings, StepRunner steps, 
         var todayUri = new Uri(settings.BaseUri, identity.School + "/");
         if (arrival.Kind == JourneyKind.Password)
         {
-            var signedIn = await SignInAsync(browser, identity, intended, Record, journey, cancellationToken);
+            var signedIn = await SignInAsync(browser, identity, intended, Record, journey, attempts, cancellationToken);
             if (signedIn is null)
             {
                 return false;
@@ -102,7 +123,7 @@ internal sealed class JourneyRunner(JourneySettings settings, StepRunner steps, 
         }
 
         // After a sign-in the browser follows the redirect at once: no think time before today.
-        var today = await steps.SendAsync(browser, () => Get(todayUri), Expect.Page, intended, cancellationToken);
+        var today = await steps.SendAsync(browser, () => Get(todayUri), Expect.Page, intended, cancellationToken, attempts);
         Record(Steps.Today, today.Outcome);
         if (!today.Outcome.Ok)
         {
@@ -133,7 +154,7 @@ internal sealed class JourneyRunner(JourneySettings settings, StepRunner steps, 
         }
 
         intended = await ThinkAsync(journey, cancellationToken);
-        var course = await steps.SendAsync(browser, () => Get(courseUri), Expect.Page, intended, cancellationToken);
+        var course = await steps.SendAsync(browser, () => Get(courseUri), Expect.Page, intended, cancellationToken, attempts);
         Record(Steps.Course, course.Outcome);
         if (!course.Outcome.Ok)
         {
@@ -149,7 +170,7 @@ internal sealed class JourneyRunner(JourneySettings settings, StepRunner steps, 
         else
         {
             intended = await ThinkAsync(journey, cancellationToken);
-            var lesson = await steps.SendAsync(browser, () => Get(lessonUri), Expect.Page, intended, cancellationToken);
+            var lesson = await steps.SendAsync(browser, () => Get(lessonUri), Expect.Page, intended, cancellationToken, attempts);
             Record(Steps.Lesson, lesson.Outcome);
             if (!lesson.Outcome.Ok)
             {
@@ -172,7 +193,7 @@ internal sealed class JourneyRunner(JourneySettings settings, StepRunner steps, 
         }
 
         intended = await ThinkAsync(journey, cancellationToken);
-        var document = await steps.SendAsync(browser, () => Get(documentUri), Expect.Download, intended, cancellationToken);
+        var document = await steps.SendAsync(browser, () => Get(documentUri), Expect.Download, intended, cancellationToken, attempts);
         Record(Steps.Document, document.Outcome);
         return document.Outcome.Ok;
     }
@@ -180,10 +201,10 @@ internal sealed class JourneyRunner(JourneySettings settings, StepRunner steps, 
     /// <summary>Opens the sign-in page and posts the form; returns the redirect target and when the next step is due, or null on failure.</summary>
     private async Task<(Uri Next, TimeSpan Intended)?> SignInAsync(
         VirtualBrowser browser, Identity identity, TimeSpan intended, Action<string, StepOutcome>? record, JourneyClock? journey,
-        CancellationToken cancellationToken)
+        Action<AttemptRecord>? attempts, CancellationToken cancellationToken)
     {
         var signInUri = new Uri(settings.BaseUri, identity.School + "/signin");
-        var page = await steps.SendAsync(browser, () => Get(signInUri), Expect.Page, intended, cancellationToken);
+        var page = await steps.SendAsync(browser, () => Get(signInUri), Expect.Page, intended, cancellationToken, attempts);
         var token = page.Outcome.Ok ? HtmlScan.FormToken(page.Body ?? "") : null;
         var pageOutcome = page.Outcome.Ok && token is null ? page.Outcome with { Error = ErrorKinds.MissingForm } : page.Outcome;
         record?.Invoke(Steps.SignInPage, pageOutcome);
@@ -203,7 +224,7 @@ internal sealed class JourneyRunner(JourneySettings settings, StepRunner steps, 
                 new("returnUrl", ""),
                 new("__RequestVerificationToken", token!),
             ]),
-        }, Expect.Redirect, intended, cancellationToken);
+        }, Expect.Redirect, intended, cancellationToken, attempts);
         record?.Invoke(Steps.SignIn, post.Outcome);
         return post.Outcome.Ok && post.Location is not null ? (post.Location, steps.Now) : null;
     }
@@ -229,14 +250,20 @@ internal sealed class JourneyRunner(JourneySettings settings, StepRunner steps, 
 
     private static HttpRequestMessage Get(Uri uri) => new(HttpMethod.Get, uri);
 
+    /// <summary>The school of the account the journey plays: its own, or that of the session it resumes.</summary>
+    private string? SchoolOf(Arrival arrival) =>
+        arrival.Identity?.School ?? sessions.IdentityOf(arrival.Role, arrival.SessionIndex)?.School;
+
     private static Uri? PickOne(IReadOnlyList<Uri> links) =>
 #pragma warning disable CA5394 // which of the links a pupil clicks; not security
         links.Count == 0 ? null : links[Random.Shared.Next(links.Count)];
 #pragma warning restore CA5394
 
-    /// <summary>Think time spent so far, taken out of the journey's latency.</summary>
-    private sealed class JourneyClock
+    /// <summary>Think time spent so far, taken out of the journey's latency; and who the observer is told about.</summary>
+    private sealed class JourneyClock(JourneyTag? tag)
     {
+        public JourneyTag? Tag => tag;
+
         public TimeSpan Thinking { get; set; }
     }
 }

@@ -61,6 +61,15 @@ internal sealed class SessionPool
         }
     }
 
+    /// <summary>The account whose session <paramref name="index"/> of <paramref name="role"/> resumes; null when there is none.</summary>
+    public Identity? IdentityOf(Role role, int index)
+    {
+        lock (_lock)
+        {
+            return _cookies.TryGetValue(role, out var list) && list.Count > 0 ? list[index % list.Count].Identity : null;
+        }
+    }
+
     /// <summary>
     /// The account of session <paramref name="index"/> of <paramref name="role"/> and a new cookie
     /// jar holding a copy of its cookies; null when the warm-up signed in nobody of that role.

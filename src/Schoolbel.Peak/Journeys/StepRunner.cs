@@ -35,14 +35,18 @@ internal sealed class StepRunner(TimeProvider time, long runStartTimestamp, Time
     /// <summary>Time since the measured window started; intended start times use the same clock.</summary>
     public TimeSpan Now => time.GetElapsedTime(runStartTimestamp);
 
+    /// <param name="onAttempt">Told about every attempt (admitted answer, waiting answer, timeout, connection error), when given.</param>
     public async Task<StepResponse> SendAsync(
-        VirtualBrowser browser, Func<HttpRequestMessage> createRequest, Expect expect, TimeSpan intendedStart, CancellationToken cancellationToken)
+        VirtualBrowser browser, Func<HttpRequestMessage> createRequest, Expect expect, TimeSpan intendedStart, CancellationToken cancellationToken,
+        Action<AttemptRecord>? onAttempt = null)
     {
         ArgumentNullException.ThrowIfNull(browser);
         ArgumentNullException.ThrowIfNull(createRequest);
         var waitingPages = 0;
         var waited = TimeSpan.Zero;
         long bytes = 0;
+        // When this attempt should go out: the step's start, then the end of each Retry-After.
+        var attemptIntended = intendedStart;
         while (true)
         {
             using var request = createRequest();
@@ -69,14 +73,27 @@ internal sealed class StepRunner(TimeProvider time, long runStartTimestamp, Time
             }
             catch (OperationCanceledException) when (attemptTimeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
+                Report(AttemptKind.Timeout, null, TimeSpan.Zero);
                 return Fail(ErrorKinds.Timeout, null, uri);
             }
             catch (OffTargetRequestException)
             {
+                Report(AttemptKind.OffTarget, null, TimeSpan.Zero);
                 return Fail(ErrorKinds.OffTarget, null, uri);
             }
-            catch (HttpRequestException)
+            catch (Exception e) when (e is HttpRequestException or IOException)
             {
+                // IOException: the connection broke while a download was being read (an
+                // HttpIOException); it used to escape the journey and end the whole run.
+                // A cancellation can surface as either, too: it stays a cancellation.
+                cancellationToken.ThrowIfCancellationRequested();
+                if (attemptTimeout.IsCancellationRequested)
+                {
+                    Report(AttemptKind.Timeout, null, TimeSpan.Zero);
+                    return Fail(ErrorKinds.Timeout, null, uri);
+                }
+
+                Report(AttemptKind.Connection, null, TimeSpan.Zero);
                 return Fail(ErrorKinds.Connection, null, uri);
             }
 
@@ -93,13 +110,19 @@ internal sealed class StepRunner(TimeProvider time, long runStartTimestamp, Time
 
                 if (waited + delay > maxWait)
                 {
+                    Report(AttemptKind.Waiting, status, TimeSpan.Zero);
                     return Fail(ErrorKinds.GaveUpWaiting, status, uri);
                 }
 
+                var answeredAt = Now;
+                Report(AttemptKind.Waiting, status, delay);
                 await Task.Delay(delay, time, cancellationToken);
                 waited += delay;
+                attemptIntended = answeredAt + delay;
                 continue;
             }
+
+            Report(AttemptKind.Answer, status, TimeSpan.Zero);
 
             var location = response.Headers.Location is { } l ? new Uri(uri, l) : null;
             var code = (int)status;
@@ -117,6 +140,9 @@ internal sealed class StepRunner(TimeProvider time, long runStartTimestamp, Time
 
         StepResponse Fail(string error, HttpStatusCode? status, Uri uri) =>
             new(new StepOutcome(error, Now - intendedStart, waitingPages, waited, bytes), status, null, null, uri);
+
+        void Report(AttemptKind kind, HttpStatusCode? status, TimeSpan retryDelay) =>
+            onAttempt?.Invoke(new AttemptRecord(kind, status is { } s ? (int)s : null, attemptIntended, Now, retryDelay));
     }
 
     /// <summary>Reads a download to its end, as a pupil's browser would, without keeping it.</summary>

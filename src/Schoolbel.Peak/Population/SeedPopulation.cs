@@ -103,6 +103,19 @@ internal sealed class SeedPopulation
             []);
     }
 
+    /// <summary>The same accounts, but only those of school <paramref name="code"/>: every pick is one of its people.</summary>
+    public SeedPopulation OnlySchool(string code)
+    {
+        ArgumentNullException.ThrowIfNull(code);
+        if (!_schools.Contains(code, StringComparer.Ordinal))
+        {
+            throw new ArgumentException($"School '{code}' is not in the seeded population ({string.Join(", ", _schools)}).", nameof(code));
+        }
+
+        return new SeedPopulation(
+            [code], _pupils, _teachers, _parents, [.. _classes.Where(c => string.Equals(c.School, code, StringComparison.Ordinal))]);
+    }
+
     /// <summary>
     /// Mirrors PlatformSeeder.SchoolShape: classes of 22, ten subjects, one subject teacher per
     /// four classes. Used only without a summary; the summary's own count wins when given.

@@ -13,7 +13,7 @@ namespace Schoolbel.Peak.Reports;
 /// </summary>
 internal static class ReportHtml
 {
-    private const string Style = """
+    internal const string Style = """
         :root { color-scheme: light; --ink: #1d2330; --muted: #5b6475; --line: #dfe3ea; --bad: #c0392b; }
         * { box-sizing: border-box; }
         body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: #f6f7f9; }
