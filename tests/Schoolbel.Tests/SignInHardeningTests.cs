@@ -110,7 +110,7 @@ public sealed partial class SignInHardeningTests(SharedApps apps)
         // Field 19 of /proc/thread-self/stat is the nice value of the thread that reads it.
         static int OwnNice() => int.Parse(File.ReadAllText("/proc/thread-self/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[16], System.Globalization.CultureInfo.InvariantCulture);
         var here = OwnNice();
-        var inPool = await pool.RunAsync(OwnNice, CancellationToken.None);
+        var inPool = await pool.RunAsync("school-a", OwnNice, CancellationToken.None);
 
         Assert.True(inPool.Ran);
         Assert.Equal(here + 10, inPool.Result);
@@ -134,10 +134,61 @@ public sealed partial class SignInHardeningTests(SharedApps apps)
             Microsoft.Extensions.Logging.Abstractions.NullLogger<PasswordCheckPool>.Instance);
 
         var answers = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ =>
-            pool.RunAsync(() => Thread.CurrentThread.IsThreadPoolThread, TestContext.Current.CancellationToken)));
+            pool.RunAsync("school-a", () => Thread.CurrentThread.IsThreadPoolThread, TestContext.Current.CancellationToken)));
 
         Assert.All(answers, a => Assert.True(a.Ran));
         Assert.All(answers, a => Assert.False(a.Result, "a hash ran on a thread-pool worker"));
+    }
+
+    [Fact]
+    public async Task Password_checks_are_shared_fairly_so_a_school_that_floods_cannot_starve_another()
+    {
+        using var pool = new PasswordCheckPool(
+            Microsoft.Extensions.Options.Options.Create(new SignInOptions { HashSlots = 1, QueueLimit = 20, MaxQueueWait = TimeSpan.FromSeconds(30) }),
+            TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<PasswordCheckPool>.Instance);
+        using var gate = new SemaphoreSlim(0);
+        var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var ct = TestContext.Current.CancellationToken;
+        Task<PoolAnswer<bool>> Check(string school) => pool.RunAsync(school, () =>
+        {
+            gate.Wait(ct);
+            order.Enqueue(school);
+            return true;
+        }, ct);
+
+        async Task QueuedAsync(int count)
+        {
+            for (var i = 0; i < 1_000 && pool.Queued != count; i++)
+            {
+                await Task.Delay(10, ct);
+            }
+
+            Assert.Equal(count, pool.Queued);
+        }
+
+        // One school's storm: one check running, five waiting. Then one pupil of another school.
+        var running = Check("noisy");
+        await QueuedAsync(0);
+        var noisyWaiting = Enumerable.Range(0, 5).Select(_ => Check("noisy")).ToList();
+        await QueuedAsync(5);
+        var quiet = Check("quiet");
+        await QueuedAsync(6);
+
+        // The running check ends: the freed slot goes to the quiet school, not to the newest noisy check.
+        gate.Release();
+        for (var i = 0; i < 1_000 && order.IsEmpty; i++)
+        {
+            await Task.Delay(10, ct);
+        }
+
+        gate.Release();
+        Assert.True((await quiet.WaitAsync(TimeSpan.FromSeconds(30), ct)).Ran);
+        Assert.Equal(["noisy", "quiet"], order.ToArray());
+
+        gate.Release(5);
+        Assert.All(await Task.WhenAll(noisyWaiting), a => Assert.True(a.Ran));
+        Assert.True((await running).Ran);
     }
 
     [Fact]

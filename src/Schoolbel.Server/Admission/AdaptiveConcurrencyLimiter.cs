@@ -223,7 +223,12 @@ public sealed class AdaptiveConcurrencyLimiter : PartitionedRateLimiter<Admissio
         _inFlight++;
         _successful++;
         _windowMaxInFlight = Math.Max(_windowMaxInFlight, _inFlight);
-        Load(request.School).InFlight++;
+        var load = Load(request.School);
+        load.InFlight++;
+
+        // Every admission counts as being served, so between schools with equally few requests
+        // in flight the one served longest ago goes first.
+        load.LastServed = ++_served;
         return new AdmissionLease(this, request, _time.GetTimestamp());
     }
 
@@ -302,7 +307,6 @@ public sealed class AdaptiveConcurrencyLimiter : PartitionedRateLimiter<Admissio
             }
 
             Remove(best);
-            bestLoad!.LastServed = ++_served;
             admitted ??= [];
             admitted.Add((best, Admit(best.Request)));
         }

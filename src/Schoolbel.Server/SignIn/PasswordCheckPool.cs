@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
+using Schoolbel.Server.Admission;
 
 namespace Schoolbel.Server.SignIn;
 
@@ -9,12 +9,14 @@ namespace Schoolbel.Server.SignIn;
 /// slot per core) behind a short queue. When the queue is full, or the expected wait passes
 /// the limit, the caller is told at once to come back later, with its place in line. Only
 /// password checks go through here: signed-in pages and downloads never wait behind them.
+/// The slots are shared fairly between schools (the admission layer's limiter, with its limit
+/// fixed at the slot count): a school whose pupils all sign in at once, or a password-guessing
+/// flood from one school, takes only what the other schools leave.
 /// </summary>
 public sealed partial class PasswordCheckPool : IDisposable
 {
-    private readonly ConcurrencyLimiter _limiter;
+    private readonly AdaptiveConcurrencyLimiter _limiter;
     private readonly SignInOptions _options;
-    private readonly TimeProvider _time;
     private readonly ILogger<PasswordCheckPool> _logger;
     private double _averageCheckMs = 120; // until measured; a realistic PBKDF2 cost
 
@@ -22,24 +24,31 @@ public sealed partial class PasswordCheckPool : IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
-        _time = time;
         _logger = logger;
-        _limiter = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
+        _limiter = new AdaptiveConcurrencyLimiter(Options.Create(new AdmissionOptions
         {
-            PermitLimit = _options.HashSlots,
+            // A fixed limit: hashing is CPU-bound, so one slot per core is right whatever the latency says.
+            InitialLimit = _options.HashSlots,
+            MinLimit = _options.HashSlots,
+            MaxLimit = _options.HashSlots,
+            ReservedForCritical = 0,
+            ReservedForNormal = 0,
             QueueLimit = _options.QueueLimit,
-            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-        });
+            QueueTimeout = _options.MaxQueueWait,
+            CriticalQueueTimeout = _options.MaxQueueWait,
+        }), time);
     }
 
     /// <summary>Checks waiting for a slot right now.</summary>
-    public long Queued => _limiter.GetStatistics()?.CurrentQueuedCount ?? 0;
+    public long Queued => _limiter.Queued;
 
     /// <summary>Runs <paramref name="check"/> on a slot, or says how busy it is.</summary>
-    public async Task<PoolAnswer<T>> RunAsync<T>(Func<T> check, CancellationToken cancellationToken)
+    /// <param name="school">The school code the check is for: the unit of fairness.</param>
+    public async Task<PoolAnswer<T>> RunAsync<T>(string school, Func<T> check, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(check);
-        var statistics = _limiter.GetStatistics();
+        var resource = new AdmissionRequest(school, RequestPriority.Normal, MeasureLatency: false);
+        var statistics = _limiter.GetStatistics(resource);
         var position = (statistics?.CurrentQueuedCount ?? 0) + 1;
         var free = statistics?.CurrentAvailablePermits ?? 0;
         if (free == 0 && ExpectedWait(position) > _options.MaxQueueWait)
@@ -47,19 +56,8 @@ public sealed partial class PasswordCheckPool : IDisposable
             return Busy<T>(position);
         }
 
-        using var timeout = new CancellationTokenSource(_options.MaxQueueWait, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
-        RateLimitLease lease;
-        try
-        {
-            lease = await _limiter.AcquireAsync(1, linked.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return Busy<T>(position);
-        }
-
-        using (lease)
+        // The limiter answers a refusal itself once MaxQueueWait has passed.
+        using (var lease = await _limiter.AcquireAsync(resource, 1, cancellationToken))
         {
             if (!lease.IsAcquired)
             {

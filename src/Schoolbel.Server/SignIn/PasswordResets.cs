@@ -85,7 +85,7 @@ public sealed partial class PasswordResets(
             return errors;
         }
 
-        var check = await pool.RunAsync(() => hasher.Verify(current ?? "", person.PasswordHash), cancellationToken);
+        var check = await pool.RunAsync(scope.School?.Code ?? "-", () => hasher.Verify(current ?? "", person.PasswordHash), cancellationToken);
         if (!check.Ran)
         {
             errors.Add("currentPassword", "Het is even druk. Probeer het over enkele seconden opnieuw.");
@@ -98,7 +98,7 @@ public sealed partial class PasswordResets(
             return errors;
         }
 
-        var hash = await pool.RunAsync(() => hasher.Hash(replacement!), cancellationToken);
+        var hash = await pool.RunAsync(scope.School?.Code ?? "-", () => hasher.Hash(replacement!), cancellationToken);
         if (!hash.Ran)
         {
             errors.Add("newPassword", "Het is even druk. Probeer het over enkele seconden opnieuw.");

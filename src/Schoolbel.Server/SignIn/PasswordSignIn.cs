@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Schoolbel.Server.Data;
 using Schoolbel.Server.People;
+using Schoolbel.Server.Schools;
 
 namespace Schoolbel.Server.SignIn;
 
@@ -18,6 +19,7 @@ public sealed partial class PasswordSignIn(
     PasswordHasher hasher,
     PasswordCheckPool pool,
     FailedSignInBudget budget,
+    SchoolScope scope,
     TimeProvider time,
     IOptions<SignInOptions> options,
     ILogger<PasswordSignIn> logger)
@@ -45,7 +47,7 @@ public sealed partial class PasswordSignIn(
         }
 
         // Always hash, even for an unknown username, so timing does not reveal which names exist.
-        var answer = await pool.RunAsync(() => hasher.Verify(password, person?.PasswordHash), cancellationToken);
+        var answer = await pool.RunAsync(scope.School?.Code ?? "-", () => hasher.Verify(password, person?.PasswordHash), cancellationToken);
         if (!answer.Ran)
         {
             return SignInAttempt.Busy(answer.Position, answer.RetryAfter);
@@ -74,7 +76,7 @@ public sealed partial class PasswordSignIn(
         if (answer.Result == PasswordCheck.SucceededNeedsUpgrade)
         {
             // An older, cheaper hash: store one at today's cost while we know the password.
-            var upgraded = await pool.RunAsync(() => hasher.Hash(password), cancellationToken);
+            var upgraded = await pool.RunAsync(scope.School?.Code ?? "-", () => hasher.Hash(password), cancellationToken);
             if (upgraded.Ran)
             {
                 person.PasswordHash = upgraded.Result;
