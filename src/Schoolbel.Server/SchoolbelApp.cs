@@ -2,6 +2,7 @@ using Schoolbel.Server.Admission;
 using Schoolbel.Server.Courses;
 using Schoolbel.Server.Data;
 using Schoolbel.Server.Documents;
+using Schoolbel.Server.HotReads;
 using Schoolbel.Server.Lessons;
 using Schoolbel.Server.Ops;
 using Schoolbel.Server.People;
@@ -57,6 +58,7 @@ internal static class SchoolbelApp
         services.AddHostedService<StartupService>();
         services.AddSchoolbelSchools(builder.Configuration);
         services.AddSchoolbelSignIn(builder.Configuration);
+        services.AddSchoolbelHotReads(builder.Configuration);
         services.AddSchoolbelPeople();
         services.AddSchoolbelCourses();
         services.AddSchoolbelDocuments(builder.Configuration);

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Schoolbel.Server.Data;
+using Schoolbel.Server.HotReads;
 using Schoolbel.Server.People;
 
 namespace Schoolbel.Server.Courses;
@@ -7,9 +8,10 @@ namespace Schoolbel.Server.Courses;
 /// <summary>
 /// Who may see a course: its teachers and the school's admins, the pupils of its classes and
 /// its chosen pupils, and those pupils' parents. Everyone else gets a 404, so they cannot
-/// learn that the course exists.
+/// learn that the course exists. Answers are cached (tag <see cref="HotTags.Directory"/>:
+/// every change to people, classes, courses or memberships of the school drops them).
 /// </summary>
-public sealed class CourseAccess(SchoolbelDb db)
+public sealed class CourseAccess(SchoolbelDb db, HotCache cache)
 {
     public async Task<bool> CanViewAsync(Guid courseId, Guid personId, PersonRole role, CancellationToken cancellationToken) =>
         role switch
@@ -24,9 +26,83 @@ public sealed class CourseAccess(SchoolbelDb db)
     /// <summary>
     /// How <paramref name="personId"/> sees a course: null when not at all (answer 404), else
     /// whether they may change its contents and, for pupils and parents, the classes through
-    /// which lessons are published to them.
+    /// which lessons are published to them and whether they (a child) follow the course directly.
     /// </summary>
     public async Task<CourseViewer?> ViewerAsync(Guid courseId, Guid personId, PersonRole role, CancellationToken cancellationToken)
+    {
+        var school = SchoolId;
+        return await cache.GetOrLoadAsync(
+            HotKinds.Viewer,
+            HotKeys.Of(HotKinds.Viewer, school, courseId, personId, role),
+            [HotTags.Directory(school)],
+            () => LoadViewerAsync(courseId, personId, role, CancellationToken.None),
+            cacheNull: false);
+    }
+
+    /// <summary>A pupil's classes and courses (cached), for the today page and the lessons published to them.</summary>
+    public async Task<PupilMembership> PupilAsync(Guid pupilId, CancellationToken cancellationToken)
+    {
+        var school = SchoolId;
+        return await cache.GetOrLoadAsync(
+            HotKinds.Pupil,
+            HotKeys.Of(HotKinds.Pupil, school, pupilId),
+            [HotTags.Directory(school)],
+            () => LoadPupilAsync(pupilId, CancellationToken.None));
+    }
+
+    /// <summary>A parent's children (cached).</summary>
+    public async Task<IReadOnlyList<IdName>> ChildrenAsync(Guid parentId, CancellationToken cancellationToken)
+    {
+        var school = SchoolId;
+        return await cache.GetOrLoadAsync(
+            HotKinds.Children,
+            HotKeys.Of(HotKinds.Children, school, parentId),
+            [HotTags.Directory(school)],
+            async () => (IReadOnlyList<IdName>)await db.ParentLinks.AsNoTracking().Where(l => l.ParentId == parentId)
+                .Join(db.People, l => l.PupilId, p => p.Id, (l, p) => new { p.Id, Name = p.FirstName + " " + p.LastName })
+                .OrderBy(c => c.Name)
+                .Select(c => new IdName(c.Id, c.Name))
+                .ToListAsync(CancellationToken.None));
+    }
+
+    public async Task<IReadOnlyList<CourseLink>> CoursesOfPupilAsync(Guid pupilId, CancellationToken cancellationToken) =>
+        (await PupilAsync(pupilId, cancellationToken)).Courses;
+
+    /// <summary>The courses a teacher (or admin) teaches (cached).</summary>
+    public async Task<IReadOnlyList<CourseLink>> CoursesOfTeacherAsync(Guid teacherId, CancellationToken cancellationToken)
+    {
+        var school = SchoolId;
+        return await cache.GetOrLoadAsync(
+            HotKinds.StaffCourses,
+            HotKeys.Of(HotKinds.StaffCourses, school, teacherId),
+            [HotTags.Directory(school)],
+            async () => (IReadOnlyList<CourseLink>)await db.Courses.AsNoTracking()
+                .Where(c => db.CourseTeachers.Any(t => t.CourseId == c.Id && t.TeacherId == teacherId))
+                .OrderBy(c => c.Name)
+                .Select(c => new CourseLink(c.Id, c.Name))
+                .ToListAsync(CancellationToken.None));
+    }
+
+    /// <summary>The names of the school's classes by id (cached), for lesson schedules.</summary>
+    public async Task<SchoolClassNames> ClassNamesAsync(CancellationToken cancellationToken)
+    {
+        var school = SchoolId;
+        return await cache.GetOrLoadAsync(
+            HotKinds.ClassNames,
+            HotKeys.Of(HotKinds.ClassNames, school),
+            [HotTags.Directory(school)],
+            async () => new SchoolClassNames(await db.Classes.AsNoTracking().Select(c => new IdName(c.Id, c.Name)).ToListAsync(CancellationToken.None)));
+    }
+
+    /// <summary>The pupils who follow a course: those of its classes and its chosen pupils.</summary>
+    internal IQueryable<Guid> PupilsOf(Guid courseId) =>
+        db.CourseClasses.Where(cc => cc.CourseId == courseId)
+            .Join(db.ClassMemberships, cc => cc.ClassId, m => m.ClassId, (cc, m) => m.PupilId)
+            .Union(db.CoursePupils.Where(p => p.CourseId == courseId).Select(p => p.PupilId));
+
+    private Guid SchoolId => db.CurrentSchoolId ?? throw new InvalidOperationException("No school in scope.");
+
+    private async Task<CourseViewer?> LoadViewerAsync(Guid courseId, Guid personId, PersonRole role, CancellationToken cancellationToken)
     {
         switch (role)
         {
@@ -44,46 +120,98 @@ public sealed class CourseAccess(SchoolbelDb db)
                     .Select(m => m.ClassId)
                     .Distinct()
                     .ToListAsync(cancellationToken);
-                if (classes.Count == 0 && !await CanViewAsync(courseId, personId, role, cancellationToken))
+                var direct = await db.CoursePupils.AnyAsync(p => p.CourseId == courseId && pupils.Contains(p.PupilId), cancellationToken);
+                if (classes.Count == 0 && !direct && !await CanViewAsync(courseId, personId, role, cancellationToken))
                 {
                     return null;
                 }
 
-                return new CourseViewer(personId, role, CanEdit: false, classes);
+                return new CourseViewer(personId, role, CanEdit: false, classes, direct);
             default:
                 return null;
         }
     }
 
-    public async Task<IReadOnlyList<CourseLink>> CoursesOfPupilAsync(Guid pupilId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Fills the pupil entries of these pupils, and their permission entries for each of their
+    /// courses, from a few queries for all of them (the morning warm-up). Returns how many
+    /// entries were filled; none whose tag was invalidated since <paramref name="loadStartedAt"/>.
+    /// </summary>
+    internal async Task<int> WarmPupilsAsync(IReadOnlyCollection<Guid> pupilIds, long loadStartedAt, CancellationToken cancellationToken)
     {
-        var viaClass = db.ClassMemberships.Where(m => m.PupilId == pupilId)
-            .Join(db.CourseClasses, m => m.ClassId, cc => cc.ClassId, (m, cc) => cc.CourseId);
-        var direct = db.CoursePupils.Where(p => p.PupilId == pupilId).Select(p => p.CourseId);
-        var ids = viaClass.Union(direct);
-        return await db.Courses.AsNoTracking().Where(c => ids.Contains(c.Id))
-            .OrderBy(c => c.Name)
-            .Select(c => new CourseLink(c.Id, c.Name))
-            .ToListAsync(cancellationToken);
+        var school = SchoolId;
+        string[] tags = [HotTags.Directory(school)];
+        var filled = 0;
+        foreach (var (pupilId, pupil) in await LoadPupilsAsync(pupilIds, cancellationToken))
+        {
+            filled += await cache.SetAsync(HotKinds.Pupil, HotKeys.Of(HotKinds.Pupil, school, pupilId), tags, pupil, loadStartedAt) ? 1 : 0;
+            foreach (var course in pupil.Courses)
+            {
+                // As LoadViewerAsync answers for a pupil of the course: all their classes, and whether they follow it directly.
+                var viewer = new CourseViewer(pupilId, PersonRole.Pupil, CanEdit: false, pupil.ClassIds, pupil.DirectCourseIds.Contains(course.Id));
+                filled += await cache.SetAsync(HotKinds.Viewer, HotKeys.Of(HotKinds.Viewer, school, course.Id, pupilId, PersonRole.Pupil), tags, viewer, loadStartedAt) ? 1 : 0;
+            }
+        }
+
+        return filled;
     }
 
-    public async Task<IReadOnlyList<CourseLink>> CoursesOfTeacherAsync(Guid teacherId, CancellationToken cancellationToken) =>
-        await db.Courses.AsNoTracking()
-            .Where(c => db.CourseTeachers.Any(t => t.CourseId == c.Id && t.TeacherId == teacherId))
-            .OrderBy(c => c.Name)
-            .Select(c => new CourseLink(c.Id, c.Name))
-            .ToListAsync(cancellationToken);
+    private async Task<PupilMembership> LoadPupilAsync(Guid pupilId, CancellationToken cancellationToken) =>
+        (await LoadPupilsAsync([pupilId], cancellationToken))[pupilId];
 
-    private IQueryable<Guid> PupilsOf(Guid courseId) =>
-        db.CourseClasses.Where(cc => cc.CourseId == courseId)
-            .Join(db.ClassMemberships, cc => cc.ClassId, m => m.ClassId, (cc, m) => m.PupilId)
-            .Union(db.CoursePupils.Where(p => p.CourseId == courseId).Select(p => p.PupilId));
+    /// <summary>The classes and courses of some pupils, in three queries.</summary>
+    private async Task<Dictionary<Guid, PupilMembership>> LoadPupilsAsync(IReadOnlyCollection<Guid> pupilIds, CancellationToken cancellationToken)
+    {
+        var ids = pupilIds.Distinct().ToList();
+        var classes = (await db.ClassMemberships.AsNoTracking().Where(m => ids.Contains(m.PupilId))
+                .Join(db.Classes, m => m.ClassId, c => c.Id, (m, c) => new { m.PupilId, c.Id, c.Name })
+                .ToListAsync(cancellationToken))
+            .ToLookup(c => c.PupilId);
+        var direct = (await db.CoursePupils.AsNoTracking().Where(p => ids.Contains(p.PupilId)).Select(p => new { p.PupilId, p.CourseId })
+                .ToListAsync(cancellationToken))
+            .ToLookup(p => p.PupilId, p => p.CourseId);
+        var viaClass = db.ClassMemberships.Where(m => ids.Contains(m.PupilId))
+            .Join(db.CourseClasses, m => m.ClassId, cc => cc.ClassId, (m, cc) => new { m.PupilId, cc.CourseId });
+        var courses = (await viaClass.Union(db.CoursePupils.Where(p => ids.Contains(p.PupilId)).Select(p => new { p.PupilId, p.CourseId }))
+                .Join(db.Courses, x => x.CourseId, c => c.Id, (x, c) => new { x.PupilId, c.Id, c.Name })
+                .ToListAsync(cancellationToken))
+            .ToLookup(c => c.PupilId);
+        return ids.ToDictionary(id => id, id =>
+        {
+            var mine = classes[id].OrderBy(c => c.Name, NameOrder).ToList();
+            return new PupilMembership(
+                [.. mine.Select(c => c.Id)],
+                [.. mine.Select(c => c.Name)],
+                [.. courses[id].OrderBy(c => c.Name, NameOrder).Select(c => new CourseLink(c.Id, c.Name))],
+                [.. direct[id]]);
+        });
+    }
+
+    /// <summary>How names are sorted on the today page, the same on every thread and database.</summary>
+    private static readonly StringComparer NameOrder = StringComparer.Create(System.Globalization.CultureInfo.GetCultureInfo("nl-BE"), ignoreCase: true);
 }
 
 public sealed record CourseLink(Guid Id, string Name);
 
+/// <summary>An id with its display name (a person, a class).</summary>
+public sealed record IdName(Guid Id, string Name);
+
 /// <summary>
 /// Someone who may see a course. <see cref="CanEdit"/>: its teachers and the school's admins.
 /// <see cref="ClassIds"/>: for pupils and parents, the (children's) classes in the course.
+/// <see cref="DirectlyEnrolled"/>: the pupil (a child) follows the course as a chosen pupil, not
+/// (only) with a class; lessons then show at their earliest class's time.
 /// </summary>
-public sealed record CourseViewer(Guid PersonId, PersonRole Role, bool CanEdit, IReadOnlyList<Guid> ClassIds);
+public sealed record CourseViewer(Guid PersonId, PersonRole Role, bool CanEdit, IReadOnlyList<Guid> ClassIds, bool DirectlyEnrolled = false);
+
+/// <summary>A pupil's classes (ids and names in the same order, by name), courses, and the courses they follow directly.</summary>
+public sealed record PupilMembership(IReadOnlyList<Guid> ClassIds, IReadOnlyList<string> ClassNames, IReadOnlyList<CourseLink> Courses, IReadOnlyList<Guid> DirectCourseIds);
+
+/// <summary>The school's classes by id; cached as one entry.</summary>
+public sealed record SchoolClassNames(IReadOnlyList<IdName> Classes)
+{
+    private Dictionary<Guid, string>? _byId;
+
+    public string NameOf(Guid classId) =>
+        (_byId ??= Classes.ToDictionary(c => c.Id, c => c.Name)).GetValueOrDefault(classId, "");
+}

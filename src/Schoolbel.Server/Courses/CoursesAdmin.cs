@@ -1,12 +1,17 @@
 using Microsoft.EntityFrameworkCore;
 using Schoolbel.Server.Data;
+using Schoolbel.Server.HotReads;
 using Schoolbel.Server.People;
 using Schoolbel.Server.Web;
 
 namespace Schoolbel.Server.Courses;
 
-/// <summary>Courses with their teachers, classes and chosen pupils; shared by pages and API.</summary>
-public sealed class CoursesAdmin(SchoolbelDb db, TimeProvider time)
+/// <summary>
+/// Courses with their teachers, classes and chosen pupils; shared by pages and API. A course's
+/// details are cached; every change here drops the school's directory entries (who may see
+/// which course, course lists), see <see cref="HotTags.Directory"/>.
+/// </summary>
+public sealed class CoursesAdmin(SchoolbelDb db, HotCache cache, TimeProvider time)
 {
     public async Task<IReadOnlyList<CourseSummary>> ListAsync(CancellationToken cancellationToken)
     {
@@ -26,7 +31,15 @@ public sealed class CoursesAdmin(SchoolbelDb db, TimeProvider time)
             [.. classesByCourse[c.Id].Order(StringComparer.Ordinal)])).ToList();
     }
 
-    public async Task<CourseDetails?> GetAsync(Guid id, CancellationToken cancellationToken)
+    public async Task<CourseDetails?> GetAsync(Guid id, CancellationToken cancellationToken) =>
+        await cache.GetOrLoadAsync(
+            HotKinds.Course,
+            HotKeys.Of(HotKinds.Course, SchoolId, id),
+            [HotTags.Directory(SchoolId)],
+            () => LoadAsync(id, CancellationToken.None),
+            cacheNull: false);
+
+    private async Task<CourseDetails?> LoadAsync(Guid id, CancellationToken cancellationToken)
     {
         var course = await db.Courses.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, cancellationToken);
         if (course is null)
@@ -60,6 +73,7 @@ public sealed class CoursesAdmin(SchoolbelDb db, TimeProvider time)
         db.Courses.Add(course);
         AddLinks(course.Id, input);
         await db.SaveChangesAsync(cancellationToken);
+        cache.Invalidate(HotTags.Directory(SchoolId));
         return (await GetAsync(course.Id, cancellationToken))!;
     }
 
@@ -101,11 +115,17 @@ public sealed class CoursesAdmin(SchoolbelDb db, TimeProvider time)
         AddLinks(id, input);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        // Teachers, classes and chosen pupils decide who sees the course and its lessons.
+        cache.Invalidate(HotTags.Directory(SchoolId));
         return (await GetAsync(id, cancellationToken))!;
     }
 
-    public async Task<bool> DeleteAsync(Guid id, CancellationToken cancellationToken) =>
-        await db.Courses.Where(c => c.Id == id).ExecuteDeleteAsync(cancellationToken) > 0;
+    public async Task<bool> DeleteAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var deleted = await db.Courses.Where(c => c.Id == id).ExecuteDeleteAsync(cancellationToken) > 0;
+        cache.Invalidate(HotTags.Directory(SchoolId), HotTags.Course(id));
+        return deleted;
+    }
 
     private async Task<string> ValidateAsync(Guid? id, CourseInput input, FieldErrors errors, CancellationToken cancellationToken)
     {

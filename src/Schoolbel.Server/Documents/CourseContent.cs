@@ -1,17 +1,18 @@
 using Microsoft.EntityFrameworkCore;
 using Schoolbel.Server.Courses;
 using Schoolbel.Server.Data;
+using Schoolbel.Server.HotReads;
 using Schoolbel.Server.Lessons;
-
 using Schoolbel.Server.Web;
 
 namespace Schoolbel.Server.Documents;
 
 /// <summary>
 /// A course's folders, documents, links and notes: what each viewer sees, and the teachers'
-/// changes (add, rename, move, hide, delete to the recycle bin, restore).
+/// changes (add, rename, move, hide, delete to the recycle bin, restore). The tree is cached
+/// per course (tag <see cref="HotTags.Course"/>), and every change here invalidates it.
 /// </summary>
-public sealed partial class CourseContent(SchoolbelDb db, ContentCache cache, TimeProvider time, ILogger<CourseContent> logger)
+public sealed partial class CourseContent(SchoolbelDb db, HotCache cache, TimeProvider time, ILogger<CourseContent> logger)
 {
     public const int MaxTitleLength = 200;
     public const int MaxTextLength = 100_000;
@@ -19,26 +20,65 @@ public sealed partial class CourseContent(SchoolbelDb db, ContentCache cache, Ti
     /// <summary>The visible, not deleted items of a course (lesson items excluded), as a tree.</summary>
     public async Task<IReadOnlyList<ItemNode>> TreeAsync(Guid courseId, CourseViewer viewer, CancellationToken cancellationToken)
     {
-        var items = await Visible(courseId, viewer).Where(i => i.LessonId == null).AsNoTracking().ToListAsync(cancellationToken);
-        var versions = await VersionsOfAsync(items.Where(i => i.CurrentVersionId != null).Select(i => i.CurrentVersionId!.Value).ToList(), cancellationToken);
-        var byFolder = items.ToLookup(i => i.FolderId);
-
-        IReadOnlyList<ItemNode> Children(Guid? folderId) =>
-            byFolder[folderId]
-                .OrderBy(i => i.Kind == CourseItemKind.Folder ? 0 : 1).ThenBy(i => i.Position).ThenBy(i => i.Title, StringComparer.CurrentCultureIgnoreCase)
-                .Select(i => ItemNode.From(i, i.CurrentVersionId is { } v ? versions.GetValueOrDefault(v) : null, i.Kind == CourseItemKind.Folder ? Children(i.Id) : []))
-                .ToList();
-
-        return Children(null);
+        ArgumentNullException.ThrowIfNull(viewer);
+        var tree = await FullTreeAsync(courseId, cancellationToken);
+        return viewer.CanEdit ? tree : WithoutHidden(tree);
     }
 
-    /// <summary>The items of a lesson, in order, as the viewer may see them.</summary>
-    public async Task<IReadOnlyList<ItemNode>> LessonItemsAsync(Guid courseId, Guid lessonId, CourseViewer viewer, CancellationToken cancellationToken)
+    /// <summary>The course's whole tree, hidden items included (cached; pupils get it through <see cref="TreeAsync"/>).</summary>
+    public async Task<IReadOnlyList<ItemNode>> FullTreeAsync(Guid courseId, CancellationToken cancellationToken)
     {
-        var items = await Visible(courseId, viewer).Where(i => i.LessonId == lessonId).AsNoTracking()
-            .OrderBy(i => i.Position).ThenBy(i => i.CreatedAt).ToListAsync(cancellationToken);
+        var school = SchoolId;
+        return await cache.GetOrLoadAsync(
+            HotKinds.Tree,
+            TreeKey(school, courseId),
+            [HotTags.Course(courseId)],
+            async () => (await LoadTreesAsync([courseId], CancellationToken.None))[courseId]);
+    }
+
+    internal static string TreeKey(Guid schoolId, Guid courseId) => HotKeys.Of(HotKinds.Tree, schoolId, courseId);
+
+    /// <summary>The whole trees of some courses in three queries (the warm-up loads many at once).</summary>
+    internal async Task<Dictionary<Guid, IReadOnlyList<ItemNode>>> LoadTreesAsync(IReadOnlyCollection<Guid> courseIds, CancellationToken cancellationToken)
+    {
+        var ids = courseIds.ToList();
+        var items = await db.Set<CourseItem>().AsNoTracking()
+            .Where(i => ids.Contains(i.CourseId) && i.DeletedAt == null && i.LessonId == null)
+            .ToListAsync(cancellationToken);
         var versions = await VersionsOfAsync(items.Where(i => i.CurrentVersionId != null).Select(i => i.CurrentVersionId!.Value).ToList(), cancellationToken);
-        return items.Select(i => ItemNode.From(i, i.CurrentVersionId is { } v ? versions.GetValueOrDefault(v) : null, [])).ToList();
+        var byFolder = items.ToLookup(i => (i.CourseId, i.FolderId));
+
+        IReadOnlyList<ItemNode> Children(Guid courseId, Guid? folderId) =>
+            byFolder[(courseId, folderId)]
+                .OrderBy(i => i.Kind == CourseItemKind.Folder ? 0 : 1).ThenBy(i => i.Position).ThenBy(i => i.Title, StringComparer.CurrentCultureIgnoreCase)
+                .Select(i => ItemNode.From(i, i.CurrentVersionId is { } v ? versions.GetValueOrDefault(v) : null, i.Kind == CourseItemKind.Folder ? Children(courseId, i.Id) : []))
+                .ToList();
+
+        return ids.Distinct().ToDictionary(id => id, id => Children(id, null));
+    }
+
+    /// <summary>The not deleted items (hidden ones too) of some lessons, each lesson's in order.</summary>
+    internal async Task<Dictionary<Guid, IReadOnlyList<ItemNode>>> LoadLessonItemsAsync(IReadOnlyCollection<Guid> lessonIds, CancellationToken cancellationToken)
+    {
+        var ids = lessonIds.ToList();
+        var items = await db.Set<CourseItem>().AsNoTracking()
+            .Where(i => i.LessonId != null && ids.Contains(i.LessonId.Value) && i.DeletedAt == null)
+            .OrderBy(i => i.Position).ThenBy(i => i.CreatedAt)
+            .ToListAsync(cancellationToken);
+        var versions = await VersionsOfAsync(items.Where(i => i.CurrentVersionId != null).Select(i => i.CurrentVersionId!.Value).ToList(), cancellationToken);
+        var byLesson = items.ToLookup(i => i.LessonId!.Value);
+        return ids.Distinct().ToDictionary(
+            id => id,
+            id => (IReadOnlyList<ItemNode>)byLesson[id].Select(i => ItemNode.From(i, i.CurrentVersionId is { } v ? versions.GetValueOrDefault(v) : null, [])).ToList());
+    }
+
+    /// <summary>What pupils and parents see of a tree: hidden items (and what hidden folders hold) left out.</summary>
+    public static IReadOnlyList<ItemNode> WithoutHidden(IReadOnlyList<ItemNode> nodes)
+    {
+        ArgumentNullException.ThrowIfNull(nodes);
+        return nodes.Where(n => !n.Hidden)
+            .Select(n => n.Children.Count > 0 ? n with { Children = WithoutHidden(n.Children) } : n)
+            .ToList();
     }
 
     /// <summary>The folders of a course, for "move to" choices (teachers).</summary>
@@ -153,7 +193,7 @@ public sealed partial class CourseContent(SchoolbelDb db, ContentCache cache, Ti
         }
 
         await db.SaveChangesAsync(cancellationToken);
-        cache.Invalidate(courseId);
+        cache.Invalidate(HotTags.Course(courseId));
         return await NodeAsync(item, cancellationToken);
     }
 
@@ -164,7 +204,7 @@ public sealed partial class CourseContent(SchoolbelDb db, ContentCache cache, Ti
         var changed = await db.Set<CourseItem>()
             .Where(i => i.Id == itemId && i.CourseId == courseId && i.DeletedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(i => i.DeletedAt, now), cancellationToken);
-        cache.Invalidate(courseId);
+        cache.Invalidate(HotTags.Course(courseId));
         return changed == 1;
     }
 
@@ -184,7 +224,7 @@ public sealed partial class CourseContent(SchoolbelDb db, ContentCache cache, Ti
         }
 
         await db.SaveChangesAsync(cancellationToken);
-        cache.Invalidate(courseId);
+        cache.Invalidate(HotTags.Course(courseId));
         return true;
     }
 
@@ -201,13 +241,6 @@ public sealed partial class CourseContent(SchoolbelDb db, ContentCache cache, Ti
             .Where(i => i.CourseId == courseId && i.FolderId == folderId && i.LessonId == lessonId)
             .MaxAsync(i => (int?)i.Position, cancellationToken) ?? 0);
 
-    private async Task<bool> IsPublishedForAsync(Guid lessonId, CourseViewer viewer, CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow().UtcDateTime;
-        var classIds = viewer.ClassIds;
-        return await db.Set<LessonClass>().AnyAsync(lc => lc.LessonId == lessonId && classIds.Contains(lc.ClassId) && lc.PublishAt <= now, cancellationToken);
-    }
-
     private async Task<bool> IsSelfOrDescendantAsync(Guid folderId, Guid itemId, CancellationToken cancellationToken)
     {
         Guid? current = folderId;
@@ -222,20 +255,6 @@ public sealed partial class CourseContent(SchoolbelDb db, ContentCache cache, Ti
         }
 
         return false;
-    }
-
-    private IQueryable<CourseItem> Visible(Guid courseId, CourseViewer viewer)
-    {
-        var items = db.Set<CourseItem>().Where(i => i.CourseId == courseId && i.DeletedAt == null);
-        if (viewer.CanEdit)
-        {
-            return items;
-        }
-
-        var now = time.GetUtcNow().UtcDateTime;
-        var classIds = viewer.ClassIds;
-        var published = db.Set<LessonClass>().Where(lc => classIds.Contains(lc.ClassId) && lc.PublishAt <= now).Select(lc => lc.LessonId);
-        return items.Where(i => !i.Hidden && (i.LessonId == null || published.Contains(i.LessonId.Value)));
     }
 
     private async Task<Dictionary<Guid, DocumentVersion>> VersionsOfAsync(List<Guid> ids, CancellationToken cancellationToken) =>
@@ -315,8 +334,11 @@ public sealed partial class CourseContent(SchoolbelDb db, ContentCache cache, Ti
         };
         db.Add(item);
         await db.SaveChangesAsync(cancellationToken);
+        cache.Invalidate(HotTags.Course(courseId));
         return ItemNode.From(item, null, []);
     }
+
+    private Guid SchoolId => db.CurrentSchoolId ?? throw new InvalidOperationException("No school in scope.");
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a link in course {CourseId}: {Url}")]
     private static partial void LogRejectedLink(ILogger logger, Guid courseId, string? url);

@@ -13,7 +13,7 @@ namespace Schoolbel.Server.Documents;
 /// another school, a pupil outside the course, a hidden item, a lesson not yet published),
 /// then the file straight from disk (sendfile) with ETag, range requests and caching headers.
 /// </summary>
-public sealed partial class DocumentDownloads(SchoolbelDb db, CourseAccess access, CourseContent content, ContentCache cache, IBlobStore store, Microsoft.Extensions.Options.IOptions<StorageOptions> options, TimeProvider time, ILogger<DocumentDownloads> logger)
+public sealed partial class DocumentDownloads(SchoolbelDb db, CourseAccess access, CourseContent content, Lessons.LessonPlanner lessons, HotReads.HotCache cache, IBlobStore store, Microsoft.Extensions.Options.IOptions<StorageOptions> options, TimeProvider time, ILogger<DocumentDownloads> logger)
 {
     /// <summary>A year: the longest max-age caches honour, and the content at a versioned URL never changes.</summary>
     public const string ImmutableCacheControl = "private, max-age=31536000, immutable";
@@ -76,32 +76,52 @@ public sealed partial class DocumentDownloads(SchoolbelDb db, CourseAccess acces
 
     /// <summary>
     /// The version to serve, or null when this person may not have it (or it does not exist).
-    /// Everything but the person's own access comes from <see cref="ContentCache"/>; keys carry
-    /// the school, so an entry made in one school is never found from another.
+    /// Everything comes from the hot-read cache (<see cref="HotReads.HotCache"/>): the item's
+    /// course, the item's state (tag of its course), the person's access, the lesson's slots
+    /// and the version; keys carry the school, so an entry made in one school is never found
+    /// from another. The clock decides publication when reading, to the minute.
     /// </summary>
     public async Task<DownloadTarget?> FindAsync(Guid itemId, Guid? versionId, Guid personId, PersonRole role, CancellationToken cancellationToken)
     {
-        var school = db.CurrentSchoolId;
-        var item = await cache.GetOrLoadAsync(("dl-item", school, itemId), async () =>
+        var school = db.CurrentSchoolId ?? throw new InvalidOperationException("No school in scope.");
+        // An item never changes course. Only found documents are remembered: ids can be made up.
+        var courseId = await cache.GetOrLoadAsync(
+            HotReads.HotKinds.DownloadCourse,
+            HotReads.HotKeys.Of(HotReads.HotKinds.DownloadCourse, school, itemId),
+            [],
+            async () => await db.Set<CourseItem>().AsNoTracking()
+                .Where(i => i.Id == itemId && i.Kind == CourseItemKind.Document)
+                .Select(i => (Guid?)i.CourseId)
+                .FirstOrDefaultAsync(CancellationToken.None),
+            cacheNull: false);
+        if (courseId is not { } course)
         {
-            var found = await db.Set<CourseItem>().AsNoTracking()
-                .FirstOrDefaultAsync(i => i.Id == itemId && i.Kind == CourseItemKind.Document, cancellationToken);
-            if (found is null)
-            {
-                return ((CachedItem?)null, (Guid?)null);
-            }
+            return null;
+        }
 
-            var (hidden, deleted) = await content.ChainStateAsync(found, cancellationToken);
-            return (new CachedItem(found.CourseId, found.LessonId, found.CurrentVersionId, hidden, deleted), found.CourseId);
-        });
+        var item = await cache.GetOrLoadAsync(
+            HotReads.HotKinds.DownloadItem,
+            HotReads.HotKeys.Of(HotReads.HotKinds.DownloadItem, school, course, itemId),
+            [HotReads.HotTags.Course(course)],
+            async () =>
+            {
+                var found = await db.Set<CourseItem>().AsNoTracking().FirstOrDefaultAsync(i => i.Id == itemId, CancellationToken.None);
+                if (found is null)
+                {
+                    return null;
+                }
+
+                var (hidden, deleted) = await content.ChainStateAsync(found, CancellationToken.None);
+                return new CachedItem(found.LessonId, found.CurrentVersionId, hidden, deleted);
+            },
+            cacheNull: false);
         var wanted = versionId ?? item?.CurrentVersionId;
         if (item is null || wanted is null || item.Deleted)
         {
             return null;
         }
 
-        var viewer = await cache.GetOrLoadAsync(("dl-viewer", school, item.CourseId, personId, role), async () =>
-            (await access.ViewerAsync(item.CourseId, personId, role, cancellationToken), (Guid?)null));
+        var viewer = await access.ViewerAsync(course, personId, role, cancellationToken);
         if (viewer is null)
         {
             return null;
@@ -114,28 +134,28 @@ public sealed partial class DocumentDownloads(SchoolbelDb db, CourseAccess acces
                 return null;
             }
 
-            if (item.LessonId is { } lessonId)
+            // Slots are cached, the clock is not: publication happens on the exact minute.
+            if (item.LessonId is { } lessonId
+                && (await lessons.LessonContentAsync(course, lessonId, cancellationToken) is not { } lesson
+                    || !Lessons.LessonVisibility.IsVisible(lesson.Head.Slots, viewer, time.GetUtcNow().UtcDateTime)))
             {
-                // Slots are cached, the clock is not: publication happens on the exact minute.
-                var slots = await cache.GetOrLoadAsync(("dl-slots", school, lessonId), async () =>
-                    (await db.Set<Lessons.LessonClass>().AsNoTracking().Where(lc => lc.LessonId == lessonId)
-                        .Select(lc => new Lessons.LessonClassTime(lc.ClassId, "", lc.PublishAt)).ToListAsync(cancellationToken), (Guid?)item.CourseId));
-                var now = time.GetUtcNow().UtcDateTime;
-                if (slots is null || !slots.Any(s => s.PublishAt <= now && viewer.ClassIds.Contains(s.ClassId)))
-                {
-                    return null;
-                }
+                return null;
             }
         }
 
-        return await cache.GetOrLoadAsync(("dl-version", school, itemId, wanted.Value), async () =>
-            (await db.Set<DocumentVersion>().AsNoTracking()
+        // A version never changes.
+        return await cache.GetOrLoadAsync(
+            HotReads.HotKinds.DownloadVersion,
+            HotReads.HotKeys.Of(HotReads.HotKinds.DownloadVersion, school, itemId, wanted.Value),
+            [],
+            async () => await db.Set<DocumentVersion>().AsNoTracking()
                 .Where(v => v.Id == wanted && v.ItemId == itemId)
                 .Select(v => new DownloadTarget(v.BlobHash, v.ContentType, v.FileName, v.Length, v.CreatedAt))
-                .FirstOrDefaultAsync(cancellationToken), (Guid?)null));
+                .FirstOrDefaultAsync(CancellationToken.None),
+            cacheNull: false);
     }
 
-    private sealed record CachedItem(Guid CourseId, Guid? LessonId, Guid? CurrentVersionId, bool Hidden, bool Deleted);
+    private sealed record CachedItem(Guid? LessonId, Guid? CurrentVersionId, bool Hidden, bool Deleted);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Download of document {ItemId} version {VersionId} refused or missing for {PersonId}")]
     private static partial void LogNotFound(ILogger logger, Guid itemId, Guid? versionId, Guid personId);

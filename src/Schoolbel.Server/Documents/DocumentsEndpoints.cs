@@ -21,7 +21,6 @@ internal static class DocumentsEndpoints
             .Validate(o => o.Provider != "S3" || !string.IsNullOrEmpty(o.S3.Bucket), "Storage:S3:Bucket is required for the S3 store.")
             .ValidateOnStart();
         services.AddSingleton(sp => BlobStores.Create(sp.GetRequiredService<IOptions<StorageOptions>>()));
-        services.AddMemoryCache();
         services.AddSingleton<ContentCache>();
         services.AddSingleton<StorageCollector>();
         services.AddHostedService<StorageCollectorService>();

@@ -47,13 +47,22 @@ public sealed class ItemProgress : ISchoolOwned
 }
 
 /// <summary>
-/// A school's choice about publishing: when many lessons are due at the same minute, spread
-/// them over the <see cref="SpreadMinutes"/> minutes before it, one slot per class. 0 = off.
+/// A school's choices about lessons. Publishing: when many lessons are due at the same minute,
+/// spread them over the <see cref="SpreadMinutes"/> minutes before it, one slot per class
+/// (0 = off). Timetable: when the first lesson of the day starts (<see cref="FirstLessonAt"/>),
+/// which the warm-up and the operator's morning view go by. A school without a row has the defaults.
 /// </summary>
 public sealed class LessonSettings : ISchoolOwned
 {
+    public static readonly TimeOnly DefaultFirstLessonAt = new(8, 30);
+    public static readonly TimeOnly EarliestFirstLessonAt = new(6, 0);
+    public static readonly TimeOnly LatestFirstLessonAt = new(12, 0);
+
     public Guid SchoolId { get; set; }
     public int SpreadMinutes { get; set; }
+
+    /// <summary>School-local start of the first lesson of the day.</summary>
+    public TimeOnly FirstLessonAt { get; set; } = DefaultFirstLessonAt;
 }
 
 internal sealed class LessonConfiguration : IEntityTypeConfiguration<Lesson>

@@ -26,9 +26,10 @@ internal static class LessonsEndpoints
             .WithSummary("A pupil marks an item not done.");
 
         var settings = api.MapGroup("/lesson-settings").WithTags("Lessons").RequireAuthorization(SchoolbelPolicies.ApiAdmin);
-        settings.MapGet("/", async (LessonPlanner planner, CancellationToken ct) => TypedResults.Ok(new LessonSettingsView(await planner.SpreadMinutesAsync(ct))))
-            .WithSummary("The school's publication spreading window in minutes (0 = off).");
-        settings.MapPut("/", PutSettings).WithSummary("Spread lessons due at the same minute over this many minutes before it, one slot per class (0 = off, at most 60).");
+        settings.MapGet("/", async (LessonPlanner planner, CancellationToken ct) => TypedResults.Ok(await planner.SettingsAsync(ct)))
+            .WithSummary("The school's publication spreading window in minutes (0 = off) and the start of its first lesson (school-local, e.g. 08:30).");
+        settings.MapPut("/", PutSettings).WithSummary("spreadMinutes: spread lessons due at the same minute over this many minutes before it, one slot per class (0 = off, at most 60). "
+            + "firstLessonAt: when the first lesson of the day starts (06:00 to 12:00); the cache is warmed before it. Left out: unchanged.");
     }
 
     private static async Task<CourseViewer?> ViewerAsync(HttpContext context, Guid courseId, CourseAccess access, CancellationToken ct) =>
@@ -91,9 +92,9 @@ internal static class LessonsEndpoints
             ? TypedResults.NoContent()
             : TypedResults.NotFound();
 
-    private static async Task<Results<Ok<LessonSettingsView>, ValidationProblem>> PutSettings(LessonSettingsView input, LessonPlanner planner, CancellationToken ct)
+    private static async Task<Results<Ok<LessonSettingsView>, ValidationProblem>> PutSettings(LessonSettingsInput input, LessonPlanner planner, CancellationToken ct)
     {
-        var outcome = await planner.SetSpreadMinutesAsync(input.SpreadMinutes, ct);
+        var outcome = await planner.SetSettingsAsync(input, ct);
         return outcome.Succeeded ? TypedResults.Ok(outcome.Value!) : TypedResults.ValidationProblem(outcome.Errors!.ToDictionary());
     }
 }

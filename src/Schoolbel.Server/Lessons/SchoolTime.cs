@@ -18,6 +18,15 @@ public static class SchoolTime
         return new DateTimeOffset(unspecified, Zone.GetUtcOffset(unspecified));
     }
 
+    /// <summary>The school day (local date) of an instant.</summary>
+    public static DateOnly LocalDate(DateTime utc) => DateOnly.FromDateTime(ToLocal(utc));
+
+    /// <summary>The instant (UTC) of a local date and time of day.</summary>
+    public static DateTime AtUtc(DateOnly day, TimeOnly time) => FromLocal(day.ToDateTime(time)).UtcDateTime;
+
+    /// <summary>Local midnight of a school day, in UTC.</summary>
+    public static DateTime StartOfDayUtc(DateOnly day) => AtUtc(day, TimeOnly.MinValue);
+
     /// <summary>e.g. "ma 7/9 08:30".</summary>
     public static string Format(DateTime utc) => ToLocal(utc).ToString("ddd d/M HH:mm", CultureInfo.CurrentCulture);
 }

@@ -2,12 +2,13 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Schoolbel.Server.Data;
+using Schoolbel.Server.HotReads;
 using Schoolbel.Server.Web;
 
 namespace Schoolbel.Server.People;
 
-/// <summary>Classes and who is in them, shared by the admin pages and the API.</summary>
-public sealed partial class ClassesAdmin(SchoolbelDb db, TimeProvider time)
+/// <summary>Classes and who is in them, shared by the admin pages and the API. Changes drop the school's cached directory (<see cref="HotTags.Directory"/>).</summary>
+public sealed partial class ClassesAdmin(SchoolbelDb db, HotCache cache, TimeProvider time)
 {
     /// <summary>Flemish school years start on 1 September; from August on, admins prepare the next one.</summary>
     public static string SchoolYearOf(DateTimeOffset now) =>
@@ -60,6 +61,7 @@ public sealed partial class ClassesAdmin(SchoolbelDb db, TimeProvider time)
         db.Classes.Add(created);
         AddPupils(created.Id, input.PupilIds);
         await db.SaveChangesAsync(cancellationToken);
+        cache.Invalidate(HotTags.Directory(SchoolId));
         return (await GetAsync(created.Id, cancellationToken))!;
     }
 
@@ -98,11 +100,21 @@ public sealed partial class ClassesAdmin(SchoolbelDb db, TimeProvider time)
 
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        cache.Invalidate(HotTags.Directory(SchoolId));
         return (await GetAsync(id, cancellationToken))!;
     }
 
-    public async Task<bool> DeleteAsync(Guid id, CancellationToken cancellationToken) =>
-        await db.Classes.Where(c => c.Id == id).ExecuteDeleteAsync(cancellationToken) > 0;
+    public async Task<bool> DeleteAsync(Guid id, CancellationToken cancellationToken)
+    {
+        // The class's lesson times go with it: the lessons of those courses change too.
+        var courses = await db.Set<Lessons.LessonClass>().Where(lc => lc.ClassId == id)
+            .Join(db.Set<Lessons.Lesson>(), lc => lc.LessonId, l => l.Id, (lc, l) => l.CourseId)
+            .Distinct()
+            .ToListAsync(cancellationToken);
+        var deleted = await db.Classes.Where(c => c.Id == id).ExecuteDeleteAsync(cancellationToken) > 0;
+        cache.Invalidate([HotTags.Directory(SchoolId), HotTags.Class(id), .. courses.Select(HotTags.Course)]);
+        return deleted;
+    }
 
     private (string Name, string Year) Validate(ClassInput input, FieldErrors errors)
     {

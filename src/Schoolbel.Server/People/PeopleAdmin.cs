@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Schoolbel.Server.Data;
+using Schoolbel.Server.HotReads;
 using Schoolbel.Server.Schools;
 using Schoolbel.Server.SignIn;
 using Schoolbel.Server.Web;
@@ -9,7 +10,7 @@ namespace Schoolbel.Server.People;
 
 /// <summary>What a school admin does with people, shared by the admin pages and the API.</summary>
 public sealed partial class PeopleAdmin(
-    SchoolbelDb db, PasswordHasher hasher, PasswordPolicy policy, SessionStore sessions, SchoolScope scope, TimeProvider time)
+    SchoolbelDb db, PasswordHasher hasher, PasswordPolicy policy, SessionStore sessions, SchoolScope scope, HotCache cache, TimeProvider time)
 {
     public const int PageSize = 50;
 
@@ -112,6 +113,7 @@ public sealed partial class PeopleAdmin(
         db.People.Add(person);
         ApplyLinks(person, input);
         await db.SaveChangesAsync(cancellationToken);
+        cache.Invalidate(HotTags.Directory(SchoolId));
         return (await GetAsync(person.Id, cancellationToken))!;
     }
 
@@ -157,11 +159,17 @@ public sealed partial class PeopleAdmin(
         ApplyLinks(person, input);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        // Names, classes and children show on cached pages and decide who sees which course.
+        cache.Invalidate(HotTags.Directory(SchoolId));
         return (await GetAsync(id, cancellationToken))!;
     }
 
-    public async Task<bool> DeleteAsync(Guid id, CancellationToken cancellationToken) =>
-        await db.People.Where(p => p.Id == id).ExecuteDeleteAsync(cancellationToken) > 0;
+    public async Task<bool> DeleteAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var deleted = await db.People.Where(p => p.Id == id).ExecuteDeleteAsync(cancellationToken) > 0;
+        cache.Invalidate(HotTags.Directory(SchoolId), HotTags.Person(id));
+        return deleted;
+    }
 
     /// <summary>Null when there is no such person in this school.</summary>
     public async Task<FieldErrors?> SetPasswordAsync(Guid id, string? password, CancellationToken cancellationToken)

@@ -3,6 +3,7 @@ using CsvHelper;
 using CsvHelper.Configuration;
 using Microsoft.EntityFrameworkCore;
 using Schoolbel.Server.Data;
+using Schoolbel.Server.HotReads;
 using Schoolbel.Server.SignIn;
 using Schoolbel.Server.Web;
 
@@ -20,7 +21,7 @@ namespace Schoolbel.Server.People;
 /// The whole file is checked first; any bad row stops the import and nothing is stored.
 /// People are matched by username, so importing the same file again changes nothing.
 /// </summary>
-public sealed class PeopleCsvImport(SchoolbelDb db, ClassesAdmin classes, TimeProvider time)
+public sealed class PeopleCsvImport(SchoolbelDb db, ClassesAdmin classes, HotCache cache, TimeProvider time)
 {
     public const int MaxRows = 20_000;
     public const long MaxBytes = 5 * 1024 * 1024;
@@ -313,6 +314,7 @@ public sealed class PeopleCsvImport(SchoolbelDb db, ClassesAdmin classes, TimePr
 
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        cache.Invalidate(HotTags.Directory(schoolId));
         return CsvImportResult.Done(new CsvImportSummary(rows.Count, created, updated, unchanged, classesCreated, linksCreated));
     }
 

@@ -5,7 +5,10 @@ using Schoolbel.Server.People;
 
 namespace Schoolbel.Server.Today;
 
-/// <summary>What the today page shows for each role. Everything is scoped to the school by the data layer.</summary>
+/// <summary>
+/// What the today page shows for each role. Everything is scoped to the school by the data
+/// layer; what pupils, parents and teachers see comes from the hot-read cache (see <see cref="CourseAccess"/>).
+/// </summary>
 public sealed class TodayQueries(SchoolbelDb db, CourseAccess access)
 {
     public async Task<TodayView> ForAsync(Guid personId, PersonRole role, CancellationToken cancellationToken)
@@ -13,20 +16,19 @@ public sealed class TodayQueries(SchoolbelDb db, CourseAccess access)
         switch (role)
         {
             case PersonRole.Pupil:
-                return new TodayView(role, await ClassesOfAsync(personId, cancellationToken), await access.CoursesOfPupilAsync(personId, cancellationToken), [], null);
+                var pupil = await access.PupilAsync(personId, cancellationToken);
+                return new TodayView(role, pupil.ClassNames, pupil.Courses, [], null);
             case PersonRole.Parent:
-                var children = await db.ParentLinks.AsNoTracking().Where(l => l.ParentId == personId)
-                    .Join(db.People, l => l.PupilId, p => p.Id, (l, p) => new { p.Id, Name = p.FirstName + " " + p.LastName })
-                    .OrderBy(c => c.Name)
-                    .ToListAsync(cancellationToken);
                 var views = new List<ChildView>();
-                foreach (var child in children)
+                foreach (var child in await access.ChildrenAsync(personId, cancellationToken))
                 {
-                    views.Add(new ChildView(child.Id, child.Name, await ClassesOfAsync(child.Id, cancellationToken), await access.CoursesOfPupilAsync(child.Id, cancellationToken)));
+                    var membership = await access.PupilAsync(child.Id, cancellationToken);
+                    views.Add(new ChildView(child.Id, child.Name, membership.ClassNames, membership.Courses));
                 }
 
                 return new TodayView(role, [], [], views, null);
             case PersonRole.SchoolAdmin:
+                // The admin's counts are not on the pupils' hot path: straight from the database.
                 var counts = new SchoolCounts(
                     await db.People.CountAsync(p => p.Role == PersonRole.Pupil, cancellationToken),
                     await db.People.CountAsync(p => p.Role == PersonRole.Teacher, cancellationToken),
@@ -38,12 +40,6 @@ public sealed class TodayQueries(SchoolbelDb db, CourseAccess access)
                 return new TodayView(role, [], await access.CoursesOfTeacherAsync(personId, cancellationToken), [], null);
         }
     }
-
-    private async Task<IReadOnlyList<string>> ClassesOfAsync(Guid pupilId, CancellationToken cancellationToken) =>
-        await db.ClassMemberships.AsNoTracking().Where(m => m.PupilId == pupilId)
-            .Join(db.Classes, m => m.ClassId, c => c.Id, (m, c) => c.Name)
-            .OrderBy(n => n)
-            .ToListAsync(cancellationToken);
 }
 
 public sealed record TodayView(PersonRole Role, IReadOnlyList<string> Classes, IReadOnlyList<CourseLink> Courses, IReadOnlyList<ChildView> Children, SchoolCounts? Counts);

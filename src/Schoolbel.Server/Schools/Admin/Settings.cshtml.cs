@@ -81,5 +81,25 @@ public sealed class SettingsModel(SchoolbelDb db, SchoolDirectory directory, Sch
         return RedirectToPage(new { saved = true });
     }
 
+    /// <summary>The timetable as typed, when it was refused.</summary>
+    public string? FirstLessonInput { get; private set; }
+
+    /// <summary>The timetable (its own form): when the first lesson starts; the morning warm-up goes by it.</summary>
+    public async Task<IActionResult> OnPostTimetableAsync(string? firstLessonAt, [FromServices] Lessons.LessonPlanner planner, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(planner);
+        var outcome = await planner.SetSettingsAsync(new Lessons.LessonSettingsInput(FirstLessonAt: firstLessonAt ?? ""), cancellationToken);
+        if (outcome.Succeeded)
+        {
+            return RedirectToPage(new { saved = true });
+        }
+
+        await OnGetAsync(false, cancellationToken);
+        _errors = outcome.Errors!.ToDictionary();
+        FirstLessonInput = firstLessonAt;
+        Response.StatusCode = StatusCodes.Status400BadRequest;
+        return Page();
+    }
+
     public sealed record SettingsInput(bool StaySignedIn, bool SimplePupilPasswords, bool RequireTwoFactor, string? QrNetworks, string? OidcAuthority, string? OidcClientId, string? OidcDisplayName);
 }

@@ -374,6 +374,9 @@ namespace Schoolbel.Server.Data.Migrations.Postgres
                     b.Property<Guid>("SchoolId")
                         .HasColumnType("uuid");
 
+                    b.Property<TimeOnly>("FirstLessonAt")
+                        .HasColumnType("time without time zone");
+
                     b.Property<int>("SpreadMinutes")
                         .HasColumnType("integer");
 

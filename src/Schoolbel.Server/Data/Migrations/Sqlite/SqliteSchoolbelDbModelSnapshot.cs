@@ -367,6 +367,9 @@ namespace Schoolbel.Server.Data.Migrations.Sqlite
                     b.Property<Guid>("SchoolId")
                         .HasColumnType("TEXT");
 
+                    b.Property<TimeOnly>("FirstLessonAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("SpreadMinutes")
                         .HasColumnType("INTEGER");
 
