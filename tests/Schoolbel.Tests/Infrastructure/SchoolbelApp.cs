@@ -67,6 +67,12 @@ public sealed class SchoolbelApp : WebApplicationFactory<Program>
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Logging:LogLevel:Microsoft.EntityFrameworkCore", "Warning");
         builder.UseSetting("Logging:LogLevel:Microsoft.Hosting.Lifetime", "Warning");
+
+        // Feature tests are not capacity tests: a concurrency limit far above any test's own
+        // parallel requests, so a slow first (JIT) request on a busy test machine cannot shed
+        // them. The admission tests set their own limits.
+        builder.UseSetting("Admission:InitialLimit", "500");
+        builder.UseSetting("Admission:MinLimit", "500");
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
