@@ -64,6 +64,7 @@ internal static class SchoolbelApp
         services.AddSchoolbelDocuments(builder.Configuration);
         services.AddSchoolbelLessons();
         services.AddSchoolbelOps(builder.Configuration);
+        services.AddSchoolbelTelemetry(builder.Configuration);
         services.AddSchoolbelWeb();
         services.AddSchoolbelAdmission(builder.Configuration);
 
@@ -86,6 +87,7 @@ internal static class SchoolbelApp
         app.UseSchoolbelAdmission();
 
         app.MapSchoolbelOps();
+        app.MapSchoolbelTelemetry();
         app.MapSchoolbelWeb();
         var api = app.MapGroup("/api/v1")
             .RequireAuthorization(SchoolbelPolicies.ApiUser);

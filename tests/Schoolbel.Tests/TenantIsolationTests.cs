@@ -31,6 +31,8 @@ public sealed class TenantIsolationTests(SharedApps apps)
         "/api/v1/sessions", "/qr/{code}", "/signin/two-factor", "/password/forgot", "/password/reset/{token}",
         // Starts and finishes sign-in with the school's identity provider; matches existing people only.
         "/signin/external",
+        // Prometheus scrapes: allowed by address or scrape token (MetricsAccess), never by a user.
+        "/metrics",
     ];
 
     [Theory]

@@ -20,16 +20,18 @@ public sealed class AdmissionCookies(IDataProtectionProvider protection, TimePro
     public bool HasValidAdmission(HttpRequest request) =>
         Read(request, AdmissionCookie, "admit") is { } expires && expires > time.GetUtcNow().ToUnixTimeSeconds();
 
-    /// <summary>The ticket number in the request's cookie, if it is genuine and not expired.</summary>
-    public long? TicketOf(HttpRequest request, TimeSpan lifetime)
+    /// <summary>The ticket number in the request's cookie, if it is genuine, for this school's line and not expired.</summary>
+    public long? TicketOf(HttpRequest request, string school, TimeSpan lifetime)
     {
-        var value = ReadPair(request, TicketCookie, "ticket");
-        if (value is not { } pair)
+        var parts = Unprotect(request, TicketCookie)?.Split(':');
+        if (parts is not { Length: 4 } || parts[0] != "ticket" || parts[1] != school
+            || !long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var number)
+            || !long.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out var issuedAt))
         {
             return null;
         }
 
-        return pair.IssuedAt + (long)lifetime.TotalSeconds > time.GetUtcNow().ToUnixTimeSeconds() ? pair.Number : null;
+        return issuedAt + (long)lifetime.TotalSeconds > time.GetUtcNow().ToUnixTimeSeconds() ? number : null;
     }
 
     public void GiveAdmission(HttpResponse response, TimeSpan lifetime)
@@ -39,11 +41,13 @@ public sealed class AdmissionCookies(IDataProtectionProvider protection, TimePro
         response.Cookies.Delete(TicketCookie, new CookieOptions { Path = "/" });
     }
 
-    public void GiveTicket(HttpResponse response, long ticket, TimeSpan lifetime)
+    /// <summary>A place in <paramref name="school"/>'s line (school codes have no colons).</summary>
+    public void GiveTicket(HttpResponse response, string school, long ticket, TimeSpan lifetime)
     {
         var now = time.GetUtcNow();
         var issuedAt = now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        response.Cookies.Append(TicketCookie, _protector.Protect($"ticket:{ticket.ToString(CultureInfo.InvariantCulture)}:{issuedAt}"), Options(now.Add(lifetime), response.HttpContext.Request.IsHttps));
+        var value = _protector.Protect($"ticket:{school}:{ticket.ToString(CultureInfo.InvariantCulture)}:{issuedAt}");
+        response.Cookies.Append(TicketCookie, value, Options(now.Add(lifetime), response.HttpContext.Request.IsHttps));
     }
 
     private string Protect(string kind, long value) => _protector.Protect($"{kind}:{value.ToString(CultureInfo.InvariantCulture)}");
@@ -57,20 +61,6 @@ public sealed class AdmissionCookies(IDataProtectionProvider protection, TimePro
         }
 
         return long.TryParse(text.AsSpan(kind.Length + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : null;
-    }
-
-    private (long Number, long IssuedAt)? ReadPair(HttpRequest request, string cookie, string kind)
-    {
-        var text = Unprotect(request, cookie);
-        var parts = text?.Split(':');
-        if (parts is not { Length: 3 } || parts[0] != kind
-            || !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var number)
-            || !long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var issuedAt))
-        {
-            return null;
-        }
-
-        return (number, issuedAt);
     }
 
     private string? Unprotect(HttpRequest request, string cookie)

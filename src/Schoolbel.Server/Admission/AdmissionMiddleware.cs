@@ -7,8 +7,8 @@ namespace Schoolbel.Server.Admission;
 
 /// <summary>
 /// Admission control in front of all work. In order: the abuse budgets (per address, per user);
-/// then, for a visitor without a session, the waiting room (a ticket holder waits for their turn,
-/// and while anyone waits a newcomer takes a ticket too); then the adaptive limiter with the
+/// then, for a visitor without a session, the waiting room (one line per school: a ticket holder
+/// waits for their turn, and while anyone of the school waits a newcomer takes a ticket too); then the adaptive limiter with the
 /// request's priority and school. Whoever is not admitted gets an honest answer at once, with
 /// Retry-After. It runs after authorization so it knows the user and, for API tokens, the school;
 /// those steps are cheap and cached, while everything after them is the real work.
@@ -59,21 +59,21 @@ internal sealed partial class AdmissionMiddleware(
         long? ticket = null;
         if (!admitted)
         {
-            ticket = cookies.TicketOf(context.Request, o.TicketLifetime);
+            ticket = cookies.TicketOf(context.Request, school, o.TicketLifetime);
             if (ticket is { } held)
             {
-                var place = room.PlaceOf(held);
+                var place = room.PlaceOf(school, held);
                 if (!place.MayEnter)
                 {
                     await AnswerWaitingAsync(context, place, school, priority, newTicket: null);
                     return;
                 }
             }
-            else if (room.IsOpen)
+            else if (room.IsOpenFor(school))
             {
-                // People are waiting: a newcomer queues behind them, even if a slot is free this instant.
-                var fresh = room.TakeTicket();
-                await AnswerWaitingAsync(context, room.PlaceOf(fresh), school, priority, newTicket: fresh);
+                // People of this school are waiting: a newcomer queues behind them, even if a slot is free this instant.
+                var fresh = room.TakeTicket(school);
+                await AnswerWaitingAsync(context, room.PlaceOf(school, fresh), school, priority, newTicket: fresh);
                 return;
             }
         }
@@ -93,8 +93,8 @@ internal sealed partial class AdmissionMiddleware(
 
             // A newcomer the server cannot take now: the waiting room opens with them.
             CountShed(ShedReason.WaitingRoom, school, priority);
-            var fresh = room.TakeTicket();
-            await AnswerWaitingAsync(context, room.PlaceOf(fresh), school, priority, newTicket: fresh, counted: true);
+            var fresh = room.TakeTicket(school);
+            await AnswerWaitingAsync(context, room.PlaceOf(school, fresh), school, priority, newTicket: fresh, counted: true);
             return;
         }
 
@@ -133,7 +133,7 @@ internal sealed partial class AdmissionMiddleware(
 
         if (newTicket is { } issued)
         {
-            cookies.GiveTicket(context.Response, issued, options.Value.TicketLifetime);
+            cookies.GiveTicket(context.Response, school, issued, options.Value.TicketLifetime);
         }
 
         await WaitingAnswers.WriteWaitingRoomAsync(context, place, RetryAfterFor(place));

@@ -1,6 +1,9 @@
 namespace Schoolbel.Server.Admission;
 
 /// <summary>Health and metrics: never queued, limited or shed by admission control.</summary>
-/// <remarks>An operator must be able to see an overloaded node, and a load balancer to probe it.</remarks>
+/// <remarks>
+/// These answer the load balancer and the metrics scraper, which must keep seeing the node
+/// exactly when it is overloaded. They are cheap and do no work on behalf of a school.
+/// </remarks>
 [AttributeUsage(AttributeTargets.Class | AttributeTargets.Method)]
 public sealed class UnlimitedEndpointAttribute : Attribute;

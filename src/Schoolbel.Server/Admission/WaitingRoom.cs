@@ -11,11 +11,13 @@ public readonly record struct WaitingPlace(long Position, TimeSpan? EstimatedWai
 }
 
 /// <summary>
-/// A virtual line for visitors without a session when the server is full. Tickets are numbered in
-/// arrival order; a cursor lets them in as the limiter has headroom, so the line moves exactly as
-/// fast as capacity frees up, and a place is a subtraction (no list of visitors is kept; a visitor
-/// is only a number in a signed cookie). While anyone is waiting, newcomers take a ticket too:
-/// nobody jumps the line by refreshing.
+/// A virtual line per school for visitors without a session when the server is full. Tickets
+/// are numbered in arrival order; a cursor per school lets them in as the limiter has headroom,
+/// shared out between the schools with people waiting one by one (round robin), so a school
+/// whose pupils flood the platform waits in its own line and cannot push another school's
+/// pupils back. A place is a subtraction (no list of visitors is kept; a visitor is only a
+/// number in a signed cookie). While anyone of a school waits, newcomers of that school take a
+/// ticket too: nobody jumps the line by refreshing.
 /// </summary>
 public sealed class WaitingRoom
 {
@@ -26,10 +28,9 @@ public sealed class WaitingRoom
     private readonly Lock _gate = new();
     private readonly AdmissionOptions _options;
     private readonly TimeProvider _time;
-    private long _issued;
-    private long _servedUpTo;
-    private double _ratePerSecond;
+    private readonly Dictionary<string, Line> _lines = new(StringComparer.Ordinal);
     private long _lastTick;
+    private int _nextTurn;
 
     public WaitingRoom(IOptions<AdmissionOptions> options, TimeProvider time)
     {
@@ -39,68 +40,90 @@ public sealed class WaitingRoom
         _lastTick = time.GetTimestamp();
     }
 
-    /// <summary>True while tickets wait to be let in.</summary>
+    /// <summary>True while tickets of any school wait to be let in.</summary>
     public bool IsOpen
     {
         get
         {
             lock (_gate)
             {
-                return _issued > _servedUpTo;
+                return _lines.Values.Any(l => l.Waiting > 0);
             }
         }
     }
 
-    /// <summary>Tickets handed out and not yet let in (some of their holders may have left).</summary>
+    /// <summary>Tickets handed out and not yet let in, over all schools (some holders may have left).</summary>
     public long Size
     {
         get
         {
             lock (_gate)
             {
-                return _issued - _servedUpTo;
+                return _lines.Values.Sum(l => l.Waiting);
             }
         }
     }
 
-    /// <summary>Visitors let in per second, recently.</summary>
+    /// <summary>Visitors let in per second, recently, over all schools.</summary>
     public double AdmissionRatePerSecond
     {
         get
         {
             lock (_gate)
             {
-                return _ratePerSecond;
+                return _lines.Values.Sum(l => l.RatePerSecond);
             }
         }
     }
 
-    public long TakeTicket()
+    /// <summary>True while tickets of this school wait to be let in.</summary>
+    public bool IsOpenFor(string school)
     {
         lock (_gate)
         {
-            return ++_issued;
+            return _lines.TryGetValue(school, out var line) && line.Waiting > 0;
         }
     }
 
-    public WaitingPlace PlaceOf(long ticket)
+    public long TakeTicket(string school)
     {
         lock (_gate)
         {
-            var position = ticket - _servedUpTo;
+            if (!_lines.TryGetValue(school, out var line))
+            {
+                line = new Line();
+                _lines[school] = line;
+            }
+
+            return ++line.Issued;
+        }
+    }
+
+    public WaitingPlace PlaceOf(string school, long ticket)
+    {
+        lock (_gate)
+        {
+            if (!_lines.TryGetValue(school, out var line))
+            {
+                // A ticket from before a restart, or of another node: the line it stood in is gone.
+                return new WaitingPlace(0, TimeSpan.Zero);
+            }
+
+            var position = ticket - line.ServedUpTo;
             if (position <= 0)
             {
                 return new WaitingPlace(0, TimeSpan.Zero);
             }
 
-            TimeSpan? estimate = _ratePerSecond > 0.01 ? TimeSpan.FromSeconds(position / _ratePerSecond) : null;
+            TimeSpan? estimate = line.RatePerSecond > 0.01 ? TimeSpan.FromSeconds(position / line.RatePerSecond) : null;
             return new WaitingPlace(position, estimate);
         }
     }
 
     /// <summary>
     /// Lets in as many tickets as the limiter has room for: half the free slots below the
-    /// headroom line per tick, at least one, because each visitor brings a journey of requests, not one.
+    /// headroom line per tick, at least one, because each visitor brings a journey of requests,
+    /// not one; shared between the schools with people waiting, one each in turn.
     /// </summary>
     public void Tick(int limit, int inFlight, int queued)
     {
@@ -109,23 +132,56 @@ public sealed class WaitingRoom
             var now = _time.GetTimestamp();
             var elapsed = _time.GetElapsedTime(_lastTick, now);
             _lastTick = now;
-            long released = 0;
-            if (_issued > _servedUpTo && queued == 0)
+            var waiting = _lines.Where(l => l.Value.Waiting > 0).Select(l => l.Value).ToList();
+            var free = (int)(limit * _options.WaitingRoomHeadroom) - inFlight;
+            if (waiting.Count > 0 && queued == 0 && free > 0)
             {
-                var free = (int)(limit * _options.WaitingRoomHeadroom) - inFlight;
-                if (free > 0)
+                var slots = Math.Max(1, free / 2);
+                for (var i = 0; slots > 0 && waiting.Any(l => l.Waiting > 0); i++)
                 {
-                    released = Math.Min(_issued - _servedUpTo, Math.Max(1, free / 2));
-                    _servedUpTo += released;
+                    var line = waiting[(_nextTurn + i) % waiting.Count];
+                    if (line.Waiting > 0)
+                    {
+                        line.ServedUpTo++;
+                        line.ReleasedSinceTick++;
+                        slots--;
+                    }
                 }
+
+                _nextTurn++;
             }
 
-            if (elapsed > TimeSpan.Zero)
+            foreach (var (school, line) in _lines.ToList())
             {
-                var weight = Math.Min(1.0, elapsed / RateWindow);
-                var rate = released / elapsed.TotalSeconds;
-                _ratePerSecond = (_ratePerSecond * (1 - weight)) + (rate * weight);
+                if (elapsed > TimeSpan.Zero)
+                {
+                    var weight = Math.Min(1.0, elapsed / RateWindow);
+                    var rate = line.ReleasedSinceTick / elapsed.TotalSeconds;
+                    line.RatePerSecond = (line.RatePerSecond * (1 - weight)) + (rate * weight);
+                }
+
+                line.ReleasedSinceTick = 0;
+
+                // A school whose line is empty and quiet again is forgotten; its tickets keep their
+                // meaning only while it has people waiting (a forgotten ticket may simply enter).
+                if (line.Waiting == 0 && line.RatePerSecond < 0.01)
+                {
+                    _lines.Remove(school);
+                }
             }
         }
+    }
+
+    private sealed class Line
+    {
+        public long Issued { get; set; }
+
+        public long ServedUpTo { get; set; }
+
+        public long ReleasedSinceTick { get; set; }
+
+        public double RatePerSecond { get; set; }
+
+        public long Waiting => Issued - ServedUpTo;
     }
 }

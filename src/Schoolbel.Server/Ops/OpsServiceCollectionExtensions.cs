@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Schoolbel.Server.Admission;
 using Schoolbel.Server.Data;
 using Schoolbel.Server.Schools;
 
@@ -30,9 +31,9 @@ internal static class OpsServiceCollectionExtensions
     {
         // Liveness says only that the process answers; readiness that it can do real work.
         endpoints.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false })
-            .AllowAnonymous().WithMetadata(new PlatformEndpointAttribute(), new Admission.UnlimitedEndpointAttribute());
+            .AllowAnonymous().WithMetadata(new PlatformEndpointAttribute(), new UnlimitedEndpointAttribute());
         endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") })
-            .AllowAnonymous().WithMetadata(new PlatformEndpointAttribute(), new Admission.UnlimitedEndpointAttribute());
+            .AllowAnonymous().WithMetadata(new PlatformEndpointAttribute(), new UnlimitedEndpointAttribute());
     }
 }
 

@@ -71,12 +71,14 @@ public sealed partial class PasswordCheckPool : IDisposable
             // storm begins, pages of signed-in pupils then wait seconds for the pool to inject
             // threads (measured: today p99 1.6-6 s in the first seconds of a storm, see
             // docs/benchmarks.md). A thread start costs well under a millisecond next to the hash.
-            // The thread also runs at a lower OS priority, so page threads win the core when both want it.
+            // The thread also runs at a lower OS priority, so page threads win the core when both want it;
+            // RunContinuationsAsynchronously keeps the caller (the rest of the sign-in request) from
+            // then running on, inline, at that lower priority.
             var result = await Task.Factory.StartNew(() =>
             {
                 BackgroundPriority.LowerCurrentThread();
                 return check();
-            }, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            }, cancellationToken, TaskCreationOptions.LongRunning | TaskCreationOptions.RunContinuationsAsynchronously, TaskScheduler.Default);
             var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             _averageCheckMs = (0.9 * _averageCheckMs) + (0.1 * elapsed);
             return new PoolAnswer<T>(true, result, 0, TimeSpan.Zero);

@@ -61,14 +61,40 @@ public sealed class WaitingRoomTests
         var thirdPage = await thirdStill.Content.ReadAsStringAsync();
         Assert.Contains("Je plaats in de rij: <strong>1</strong>", thirdPage, StringComparison.Ordinal);
         Assert.Contains("Geschatte wachttijd: minder dan een minuut.", thirdPage, StringComparison.Ordinal);
-        var place = host.Room.PlaceOf(2);
+        var place = host.Room.PlaceOf("-", 2);
         Assert.Equal(1, place.Position);
         Assert.Equal(10, place.EstimatedWait!.Value.TotalSeconds, 1);
 
         // Admitted visitors are not queued again while the admission lasts, even when the room is open.
-        host.Room.TakeTicket();
+        host.Room.TakeTicket("-");
         using var secondAgain = await second.GetAsync(new Uri("/work?ms=0", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, secondAgain.StatusCode);
+    }
+
+    [Fact]
+    public void Each_school_waits_in_its_own_line_and_free_places_are_shared_in_turn()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var room = new WaitingRoom(Microsoft.Extensions.Options.Options.Create(new AdmissionOptions { WaitingRoomHeadroom = 1 }), time);
+
+        // A flood from one school, then one pupil of another: that pupil is first in their own line.
+        for (var i = 0; i < 100; i++)
+        {
+            room.TakeTicket("noisy");
+        }
+
+        var quietTicket = room.TakeTicket("quiet");
+        Assert.Equal(1, room.PlaceOf("quiet", quietTicket).Position);
+        Assert.Equal(100, room.PlaceOf("noisy", 100).Position);
+        Assert.False(room.IsOpenFor("third"));
+
+        // Room for two visitors this tick (4 free slots, half of them): one per school.
+        time.Advance(TimeSpan.FromMilliseconds(200));
+        room.Tick(limit: 4, inFlight: 0, queued: 0);
+        Assert.True(room.PlaceOf("quiet", quietTicket).MayEnter);
+        Assert.True(room.PlaceOf("noisy", 1).MayEnter);
+        Assert.Equal(1, room.PlaceOf("noisy", 2).Position);
+        Assert.Equal(99, room.Size);
     }
 
     [Fact]

@@ -1,0 +1,47 @@
+using Microsoft.Playwright;
+
+namespace Schoolbel.BrowserTests;
+
+public sealed class OpsLiveJourneyTests(BrowserApp app) : IClassFixture<BrowserApp>
+{
+    [Fact]
+    public async Task Operator_watches_the_request_rate_live()
+    {
+        BrowserApp.Require();
+        var page = await app.NewPageAsync();
+        var problems = new List<string>();
+        page.Console += (_, m) =>
+        {
+            // (The browser's own favicon request is not this page's business.)
+            if (m.Type == "error" && !m.Location.Contains("favicon", StringComparison.Ordinal))
+            {
+                problems.Add(m.Text + " " + m.Location); // a CSP violation shows up here
+            }
+        };
+        page.PageError += (_, e) => problems.Add(e);
+
+        await page.GotoAsync("/ops/signin");
+        await page.FillAsync("#username", "operator");
+        await page.FillAsync("#password", "Welkom-op-Schoolbel-1");
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForURLAsync("**/ops");
+        await page.ClickAsync("a[href='/ops/live']");
+        await page.WaitForURLAsync("**/ops/live");
+
+        // Some traffic from elsewhere, while the page polls.
+        using var client = new HttpClient { BaseAddress = new Uri(app.BaseUrl) };
+        for (var i = 0; i < 20; i++)
+        {
+            await client.GetAsync("/welcome", TestContext.Current.CancellationToken);
+        }
+
+        await page.WaitForFunctionAsync(
+            "() => document.querySelectorAll('svg[data-chart=rate] polyline, svg[data-chart=rate] circle').length > 0"
+            + " && Number(document.querySelector('[data-live=p50]').textContent.replace(',', '.')) > 0");
+        Assert.NotEqual("–", (await page.TextContentAsync("[data-live=requestRate]"))?.Trim());
+        Assert.Equal(3, await page.Locator("[data-legend=latency] svg").CountAsync());
+        Assert.Empty(await page.TextContentAsync("[data-live=status]") ?? "");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = BrowserApp.ScreenshotPath("ops-live"), FullPage = true });
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+}
