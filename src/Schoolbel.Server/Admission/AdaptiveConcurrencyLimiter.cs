@@ -74,6 +74,18 @@ public sealed class AdaptiveConcurrencyLimiter : PartitionedRateLimiter<Admissio
 
     public int Queued => Volatile.Read(ref _queued);
 
+    /// <summary>How many schools have requests waiting now.</summary>
+    public int WaitingSchools
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _schools.Values.Count(s => s.Waiting > 0);
+            }
+        }
+    }
+
     /// <summary>In flight and waiting for one school; for tests and the operator page.</summary>
     public (int InFlight, int Waiting) LoadOf(string school)
     {

@@ -49,7 +49,10 @@ public sealed partial class PasswordCheckPool : IDisposable
         ArgumentNullException.ThrowIfNull(check);
         var resource = new AdmissionRequest(school, RequestPriority.Normal, MeasureLatency: false);
         var statistics = _limiter.GetStatistics(resource);
-        var position = (statistics?.CurrentQueuedCount ?? 0) + 1;
+        // The place that counts is in this school's own line: slots go round the schools that wait,
+        // so a long line of another school must not turn this pupil away.
+        var (_, waitingHere) = _limiter.LoadOf(school);
+        var position = ((long)waitingHere + 1) * Math.Max(1, _limiter.WaitingSchools + (waitingHere == 0 ? 1 : 0));
         var free = statistics?.CurrentAvailablePermits ?? 0;
         if (free == 0 && ExpectedWait(position) > _options.MaxQueueWait)
         {

@@ -58,7 +58,7 @@ public sealed class AdaptiveLimitTests
         var requests = Enumerable.Range(0, concurrency)
             .Select(_ => client.GetAsync(new Uri($"/work?ms={latencyMs}", UriKind.Relative)))
             .ToList();
-        await host.WaitForInFlightAsync(concurrency);
+        await host.WaitForWorkingAsync(concurrency);
         host.Time.Advance(TimeSpan.FromMilliseconds(latencyMs));
         foreach (var response in await Task.WhenAll(requests))
         {

@@ -19,6 +19,7 @@ internal sealed class AdmissionTestHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _working;
 
     private AdmissionTestHost(WebApplication app, FakeTimeProvider time)
     {
@@ -62,7 +63,10 @@ internal sealed class AdmissionTestHost : IAsyncDisposable
         app.UseSchoolbelAdmission();
         app.MapGet("/work", async (int ms) =>
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(ms), time);
+            // Counted once the delay is on the fake clock: advancing it before would strand the request.
+            var delay = Task.Delay(TimeSpan.FromMilliseconds(ms), time);
+            Interlocked.Increment(ref host._working);
+            await delay;
             return "done";
         });
         app.MapGet("/hold", async () =>
@@ -97,6 +101,17 @@ internal sealed class AdmissionTestHost : IAsyncDisposable
         var released = _release;
         _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
         released.SetResult();
+    }
+
+    /// <summary>Waits until <paramref name="count"/> <c>/work</c> requests have started their delay since the last call.</summary>
+    public async Task WaitForWorkingAsync(int count)
+    {
+        for (var i = 0; i < 2_000 && Volatile.Read(ref _working) < count; i++)
+        {
+            await Task.Delay(5);
+        }
+
+        Assert.Equal(count, Interlocked.Exchange(ref _working, 0));
     }
 
     public async Task WaitForInFlightAsync(int count)
