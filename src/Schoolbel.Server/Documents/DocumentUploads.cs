@@ -23,9 +23,12 @@ public sealed record UploadResult(UploadStatus Status, string? Message = null, I
 public sealed record UploadTarget(Guid CourseId, Guid? FolderId = null, Guid? LessonId = null, Guid? ItemId = null);
 
 /// <summary>
-/// Takes a document's bytes: checks who may upload and the limits first (when the size is
-/// declared), streams to a temp file while hashing, sniffs the type from the bytes, then
-/// commits the blob under its hash and records the version. Anything refused leaves no file.
+/// Takes a document's bytes: checks who may upload and the file limit first, reserves the
+/// declared size from the school's quota (atomically, so concurrent uploads on any node cannot
+/// together exceed it; bytes of unknown size are reserved as they arrive), streams to a temp
+/// file while hashing, sniffs the type from the bytes, then commits the blob under its hash and
+/// records the version, which takes over the reservation in the same transaction. Anything
+/// refused leaves no file and no reservation.
 /// </summary>
 public sealed partial class DocumentUploads(
     SchoolbelDb db,
@@ -33,12 +36,16 @@ public sealed partial class DocumentUploads(
     CourseContent content,
     ContentCache cache,
     IBlobStore store,
+    StorageQuota quota,
     IOptions<StorageOptions> options,
     TimeProvider time,
     ILogger<DocumentUploads> logger)
 {
-    /// <summary>Checks everything that can be checked before any byte is read.</summary>
-    public async Task<(UploadResult? Refusal, CourseViewer? Editor, long Allowance)> PrecheckAsync(
+    /// <summary>
+    /// Checks who may upload what where, and the file limit, before any byte is read. The quota
+    /// is not checked here: <see cref="StorageQuota.TryReserveAsync"/> checks and claims it at once.
+    /// </summary>
+    public async Task<(UploadResult? Refusal, CourseViewer? Editor)> PrecheckAsync(
         UploadTarget target, string? fileName, long? declaredLength, Guid personId, People.PersonRole role, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);
@@ -46,53 +53,53 @@ public sealed partial class DocumentUploads(
         if (viewer is null)
         {
             LogRefused(logger, "course not found or not visible", target.CourseId, personId);
-            return (new UploadResult(UploadStatus.NotFound, "Dit vak bestaat niet."), null, 0);
+            return (new UploadResult(UploadStatus.NotFound, "Dit vak bestaat niet."), null);
         }
 
         if (!viewer.CanEdit)
         {
             LogRefused(logger, "not a teacher of the course", target.CourseId, personId);
-            return (new UploadResult(UploadStatus.Forbidden, "Alleen de leerkrachten van dit vak kunnen bestanden toevoegen."), null, 0);
+            return (new UploadResult(UploadStatus.Forbidden, "Alleen de leerkrachten van dit vak kunnen bestanden toevoegen."), null);
         }
 
         if (FileNames.Problem(fileName) is { } problem)
         {
             LogBadName(logger, target.CourseId, personId, fileName ?? "");
-            return (new UploadResult(UploadStatus.BadRequest, problem), null, 0);
+            return (new UploadResult(UploadStatus.BadRequest, problem), null);
         }
 
         if (target.FolderId is { } folderId && !await content.IsFolderOfAsync(target.CourseId, folderId, cancellationToken))
         {
-            return (new UploadResult(UploadStatus.BadRequest, "Die map bestaat niet in dit vak."), null, 0);
+            return (new UploadResult(UploadStatus.BadRequest, "Die map bestaat niet in dit vak."), null);
         }
 
         if (target.LessonId is { } lessonId && !await content.IsLessonOfAsync(target.CourseId, lessonId, cancellationToken))
         {
-            return (new UploadResult(UploadStatus.BadRequest, "Die les bestaat niet in dit vak."), null, 0);
+            return (new UploadResult(UploadStatus.BadRequest, "Die les bestaat niet in dit vak."), null);
         }
 
         if (target.ItemId is { } itemId && !await db.Set<CourseItem>().AnyAsync(
                 i => i.Id == itemId && i.CourseId == target.CourseId && i.Kind == CourseItemKind.Document && i.DeletedAt == null, cancellationToken))
         {
-            return (new UploadResult(UploadStatus.NotFound, "Dat document bestaat niet in dit vak."), null, 0);
+            return (new UploadResult(UploadStatus.NotFound, "Dat document bestaat niet in dit vak."), null);
         }
 
         var limits = options.Value;
         if (declaredLength > limits.MaxFileBytes)
         {
             LogTooLarge(logger, target.CourseId, personId, declaredLength.Value, limits.MaxFileBytes);
-            return (TooLarge(limits.MaxFileBytes), null, 0);
+            return (TooLarge(limits.MaxFileBytes), null);
         }
 
-        var used = await UsedBytesAsync(cancellationToken);
-        var left = Math.Max(0, limits.SchoolQuotaBytes - used);
-        if (declaredLength > left || left == 0)
-        {
-            LogOverQuota(logger, target.CourseId, personId, declaredLength ?? 0, used, limits.SchoolQuotaBytes);
-            return (OverQuota(used, limits.SchoolQuotaBytes), null, 0);
-        }
+        return (null, viewer);
+    }
 
-        return (null, viewer, Math.Min(limits.MaxFileBytes, left));
+    /// <summary>The refusal for bytes the quota has no room for (logged).</summary>
+    internal async Task<UploadResult> OverQuotaAsync(Guid courseId, Guid personId, long length, CancellationToken cancellationToken)
+    {
+        var usage = await quota.UsageAsync(cancellationToken);
+        LogOverQuota(logger, courseId, personId, length, usage.StoredBytes, usage.ReservedBytes, usage.QuotaBytes);
+        return OverQuota(usage);
     }
 
     /// <summary>Streams <paramref name="body"/> into the store and records the document.</summary>
@@ -100,33 +107,62 @@ public sealed partial class DocumentUploads(
         UploadTarget target, string? fileName, long? declaredLength, Stream body, Guid personId, People.PersonRole role, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(body);
-        var (refusal, editor, allowance) = await PrecheckAsync(target, fileName, declaredLength, personId, role, cancellationToken);
+        var (refusal, editor) = await PrecheckAsync(target, fileName, declaredLength, personId, role, cancellationToken);
         if (refusal is not null)
         {
             return refusal;
         }
 
-        StagedBlob staged;
-        try
+        // A declared size is claimed whole before any byte is read; an unknown one grows as it arrives.
+        var maxFileBytes = options.Value.MaxFileBytes;
+        var reservation = await quota.TryReserveAsync(Guid.CreateVersion7(), declaredLength ?? 0, cancellationToken);
+        if (reservation is null)
         {
-            staged = await store.StageAsync(body, allowance, cancellationToken);
-        }
-        catch (BlobTooLargeException)
-        {
-            LogTooLarge(logger, target.CourseId, personId, allowance + 1, allowance);
-            return allowance < options.Value.MaxFileBytes
-                ? OverQuota(await UsedBytesAsync(cancellationToken), options.Value.SchoolQuotaBytes)
-                : TooLarge(options.Value.MaxFileBytes);
+            return await OverQuotaAsync(target.CourseId, personId, declaredLength ?? 0, cancellationToken);
         }
 
-        using (staged)
+        var stored = false;
+        try
         {
-            return await StoreAsync(target, fileName!, staged, editor!, cancellationToken);
+            StagedBlob staged;
+            try
+            {
+                var source = declaredLength is null ? new QuotaMeteredStream(body, quota, reservation, maxFileBytes) : body;
+                staged = await store.StageAsync(source, declaredLength ?? maxFileBytes, cancellationToken);
+            }
+            catch (BlobTooLargeException)
+            {
+                LogTooLarge(logger, target.CourseId, personId, maxFileBytes + 1, maxFileBytes);
+                return TooLarge(maxFileBytes);
+            }
+            catch (StorageQuotaExceededException)
+            {
+                await quota.ReleaseAsync(reservation.Id);
+                return await OverQuotaAsync(target.CourseId, personId, reservation.Bytes, cancellationToken);
+            }
+
+            using (staged)
+            {
+                var result = await StoreAsync(target, fileName!, staged, editor!, reservation.Id, cancellationToken);
+                stored = result.Status == UploadStatus.Created;
+                return result;
+            }
+        }
+        finally
+        {
+            if (!stored)
+            {
+                await quota.ReleaseAsync(reservation.Id);
+            }
         }
     }
 
-    /// <summary>Records a staged (hashed) file as a document version. Disposes nothing; the caller owns <paramref name="staged"/>.</summary>
-    internal async Task<UploadResult> StoreAsync(UploadTarget target, string fileName, StagedBlob staged, CourseViewer editor, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records a staged (hashed) file as a document version; the version takes over the quota
+    /// reservation <paramref name="reservationId"/> in the same transaction. Disposes nothing and
+    /// releases nothing on failure; the caller owns <paramref name="staged"/> and the reservation.
+    /// </summary>
+    internal async Task<UploadResult> StoreAsync(UploadTarget target, string fileName, StagedBlob staged, CourseViewer editor, Guid reservationId, CancellationToken cancellationToken)
     {
         var sniffed = FileSniffer.Sniff(staged.Head.Span, fileName);
         if (!sniffed.Allowed)
@@ -176,6 +212,7 @@ public sealed partial class DocumentUploads(
         };
         db.Add(version);
         item.CurrentVersionId = version.Id;
+        await quota.ConsumeOnSaveAsync(reservationId, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         cache.Invalidate(item.CourseId);
         LogStored(logger, item.Id, version.Number, staged.Length, sniffed.ContentType, staged.Hash);
@@ -184,7 +221,7 @@ public sealed partial class DocumentUploads(
 
     /// <summary>Bytes the current school stores, counting every version (also those in the recycle bin).</summary>
     public async Task<long> UsedBytesAsync(CancellationToken cancellationToken) =>
-        await db.Set<DocumentVersion>().SumAsync(v => (long?)v.Length, cancellationToken) ?? 0;
+        (await quota.UsageAsync(cancellationToken)).StoredBytes;
 
     // The blob row first, with a fresh LastUsedAt: from then on the collector leaves these
     // bytes alone for its grace period, so committing the file cannot race a collection.
@@ -216,8 +253,10 @@ public sealed partial class DocumentUploads(
     private static UploadResult TooLarge(long max) =>
         new(UploadStatus.TooLarge, $"Dit bestand is te groot: een bestand mag hoogstens {Size(max)} zijn.");
 
-    private static UploadResult OverQuota(long used, long quota) =>
-        new(UploadStatus.TooLarge, $"De opslag van de school is vol ({Size(used)} van {Size(quota)} gebruikt). Verwijder oude bestanden of vraag meer ruimte.");
+    private static UploadResult OverQuota(StorageUsage usage) =>
+        new(UploadStatus.TooLarge, usage.ReservedBytes > 0
+            ? $"De opslag van de school is vol ({Size(usage.StoredBytes)} van {Size(usage.QuotaBytes)} gebruikt, en {Size(usage.ReservedBytes)} voor uploads die nog bezig zijn). Probeer het later opnieuw, verwijder oude bestanden of vraag meer ruimte."
+            : $"De opslag van de school is vol ({Size(usage.StoredBytes)} van {Size(usage.QuotaBytes)} gebruikt). Verwijder oude bestanden of vraag meer ruimte.");
 
     internal static string Size(long bytes) => bytes switch
     {
@@ -236,8 +275,8 @@ public sealed partial class DocumentUploads(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Upload refused: {Length} bytes over the file limit {Max} for course {CourseId} by {PersonId}")]
     private static partial void LogTooLarge(ILogger logger, Guid courseId, Guid personId, long length, long max);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Upload refused: {Length} bytes over the school quota ({Used} of {Quota} used) for course {CourseId} by {PersonId}")]
-    private static partial void LogOverQuota(ILogger logger, Guid courseId, Guid personId, long length, long used, long quota);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Upload refused: {Length} bytes over the school quota ({Used} stored and {Reserved} reserved of {Quota}) for course {CourseId} by {PersonId}")]
+    private static partial void LogOverQuota(ILogger logger, Guid courseId, Guid personId, long length, long used, long reserved, long quota);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Upload refused: {FileName} is a program, for course {CourseId} by {PersonId}")]
     private static partial void LogUnsupported(ILogger logger, Guid courseId, Guid personId, string fileName);

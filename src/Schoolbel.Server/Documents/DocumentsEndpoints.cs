@@ -25,6 +25,7 @@ internal static class DocumentsEndpoints
         services.AddSingleton<StorageCollector>();
         services.AddHostedService<StorageCollectorService>();
         services.AddScoped<CourseContent>();
+        services.AddScoped<StorageQuota>();
         services.AddScoped<DocumentUploads>();
         services.AddScoped<DocumentDownloads>();
         services.AddScoped<ResumableUploads>();

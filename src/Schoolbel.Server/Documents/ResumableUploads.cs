@@ -13,11 +13,13 @@ public sealed record ResumableUploadState(Guid Id, string FileName, long Length,
 
 /// <summary>
 /// Chunked, resumable uploads (tus-like): declare the file (limits and permission are checked
-/// then), send chunks with their offset, ask for the offset after a broken connection, and the
-/// last chunk turns the file into a document. Chunks append to a temp file in the store's
-/// staging folder; the whole file is hashed once when complete.
+/// then, and the declared size is reserved from the school's quota under the upload's id), send
+/// chunks with their offset, ask for the offset after a broken connection, and the last chunk
+/// turns the file into a document (which takes over the reservation). Chunks append to a temp
+/// file in the store's staging folder; the whole file is hashed once when complete. Cancelling,
+/// a refusal at the end or the collector dropping a stale upload gives the reservation back.
 /// </summary>
-public sealed partial class ResumableUploads(SchoolbelDb db, DocumentUploads uploads, IBlobStore store, TimeProvider time, ILogger<ResumableUploads> logger)
+public sealed partial class ResumableUploads(SchoolbelDb db, DocumentUploads uploads, StorageQuota quota, IBlobStore store, TimeProvider time, ILogger<ResumableUploads> logger)
 {
     public static string TempPathOf(IBlobStore store, Guid uploadId)
     {
@@ -34,7 +36,7 @@ public sealed partial class ResumableUploads(SchoolbelDb db, DocumentUploads upl
         }
 
         var target = new UploadTarget(input.CourseId, input.FolderId, input.LessonId, input.ItemId);
-        var (refusal, _, _) = await uploads.PrecheckAsync(target, input.FileName, input.Length, personId, role, cancellationToken);
+        var (refusal, _) = await uploads.PrecheckAsync(target, input.FileName, input.Length, personId, role, cancellationToken);
         if (refusal is not null)
         {
             return (refusal, null);
@@ -52,10 +54,25 @@ public sealed partial class ResumableUploads(SchoolbelDb db, DocumentUploads upl
             CreatedAt = time.GetUtcNow().UtcDateTime,
             CreatedBy = personId,
         };
-        Directory.CreateDirectory(store.StagingFolder);
-        await File.WriteAllBytesAsync(TempPathOf(store, upload.Id), [], cancellationToken);
-        db.Add(upload);
-        await db.SaveChangesAsync(cancellationToken);
+        if (await quota.TryReserveAsync(upload.Id, input.Length, cancellationToken) is null)
+        {
+            return (await uploads.OverQuotaAsync(input.CourseId, personId, input.Length, cancellationToken), null);
+        }
+
+        try
+        {
+            Directory.CreateDirectory(store.StagingFolder);
+            await File.WriteAllBytesAsync(TempPathOf(store, upload.Id), [], cancellationToken);
+            db.Add(upload);
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch
+        {
+            File.Delete(TempPathOf(store, upload.Id));
+            await quota.ReleaseAsync(upload.Id);
+            throw;
+        }
+
         return (null, State(upload));
     }
 
@@ -120,25 +137,46 @@ public sealed partial class ResumableUploads(SchoolbelDb db, DocumentUploads upl
             return new ChunkResult(null, State(upload));
         }
 
-        // Complete: permission and limits once more (things may have changed since the start).
+        // Complete: permission and the file limit once more (things may have changed since the
+        // start); the quota was reserved at the start and the new version takes that reservation over.
         var target = new UploadTarget(upload.CourseId, upload.FolderId, upload.LessonId, upload.ItemId);
-        var (refusal, editor, _) = await uploads.PrecheckAsync(target, upload.FileName, upload.Length, personId, role, cancellationToken);
+        var (refusal, editor) = await uploads.PrecheckAsync(target, upload.FileName, upload.Length, personId, role, cancellationToken);
         db.Remove(upload);
         await db.SaveChangesAsync(cancellationToken);
-        using var staged = await BlobStaging.FromFileAsync(path, cancellationToken);
-        if (refusal is not null)
+        var stored = false;
+        try
         {
-            return new ChunkResult(refusal, null);
-        }
+            using var staged = await BlobStaging.FromFileAsync(path, cancellationToken);
+            if (refusal is not null)
+            {
+                return new ChunkResult(refusal, null);
+            }
 
-        return new ChunkResult(await uploads.StoreAsync(target, upload.FileName, staged, editor!, cancellationToken), null);
+            var result = await uploads.StoreAsync(target, upload.FileName, staged, editor!, upload.Id, cancellationToken);
+            stored = result.Status == UploadStatus.Created;
+            return new ChunkResult(result, null);
+        }
+        finally
+        {
+            if (!stored)
+            {
+                File.Delete(path);
+                await quota.ReleaseAsync(upload.Id);
+            }
+        }
     }
 
     public async Task<bool> CancelAsync(Guid uploadId, Guid personId, CancellationToken cancellationToken)
     {
         var gone = await db.Set<ResumableUpload>().Where(u => u.Id == uploadId && u.CreatedBy == personId).ExecuteDeleteAsync(cancellationToken);
+        if (gone == 0)
+        {
+            return false;
+        }
+
         File.Delete(TempPathOf(store, uploadId));
-        return gone > 0;
+        await quota.ReleaseAsync(uploadId);
+        return true;
     }
 
     private static ResumableUploadState State(ResumableUpload u) => new(u.Id, u.FileName, u.Length, u.Received);

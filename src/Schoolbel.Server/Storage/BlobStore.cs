@@ -88,6 +88,12 @@ internal static class BlobStaging
     public static bool IsHash(string value) =>
         value.Length == 64 && value.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');
 
+    /// <remarks>
+    /// The request thread only reads from the network; hashing and writing each buffer run on
+    /// <see cref="UploadWorkers"/> at a lower OS priority, one buffer behind the read, so an
+    /// upload goes at full speed on an idle machine and yields the cores to page and download
+    /// threads on a busy one.
+    /// </remarks>
     public static async Task<StagedBlob> StageAsync(string folder, Stream source, long maxBytes, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(folder);
@@ -95,41 +101,49 @@ internal static class BlobStaging
         var head = new byte[FileSniffer.HeadLength];
         var headLength = 0;
         long length = 0;
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(BufferSize);
+        var pool = System.Buffers.ArrayPool<byte>.Shared;
+        byte[][] buffers = [pool.Rent(BufferSize), pool.Rent(BufferSize)];
+        var current = 0;
+        Task? pending = null;
         var completed = false;
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var file = File.OpenHandle(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None);
         try
         {
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            await using (var file = new FileStream(tempPath, new FileStreamOptions
+            int read;
+            while ((read = await source.ReadAsync(buffers[current].AsMemory(0, BufferSize), cancellationToken)) > 0)
             {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                Share = FileShare.None,
-                BufferSize = 0,
-                Options = FileOptions.Asynchronous,
-            }))
-            {
-                int read;
-                while ((read = await source.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken)) > 0)
+                length += read;
+                if (length > maxBytes)
                 {
-                    length += read;
-                    if (length > maxBytes)
-                    {
-                        throw new BlobTooLargeException($"The file is larger than {maxBytes} bytes.");
-                    }
-
-                    if (headLength < head.Length)
-                    {
-                        var take = Math.Min(read, head.Length - headLength);
-                        buffer.AsSpan(0, take).CopyTo(head.AsSpan(headLength));
-                        headLength += take;
-                    }
-
-                    hash.AppendData(buffer, 0, read);
-                    await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                    throw new BlobTooLargeException($"The file is larger than {maxBytes} bytes.");
                 }
 
-                await file.FlushAsync(cancellationToken);
+                var buffer = buffers[current];
+                if (headLength < head.Length)
+                {
+                    var take = Math.Min(read, head.Length - headLength);
+                    buffer.AsSpan(0, take).CopyTo(head.AsSpan(headLength));
+                    headLength += take;
+                }
+
+                if (pending is not null)
+                {
+                    await pending;
+                }
+
+                var (count, offset) = (read, length - read);
+                pending = UploadWorkers.Run(() =>
+                {
+                    hash.AppendData(buffer, 0, count);
+                    RandomAccess.Write(file, buffer.AsSpan(0, count), offset);
+                }, cancellationToken);
+                current ^= 1;
+            }
+
+            if (pending is not null)
+            {
+                await pending;
             }
 
             completed = true;
@@ -137,7 +151,22 @@ internal static class BlobStaging
         }
         finally
         {
-            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            // The worker may still use a buffer (and the file) when the read failed: wait for it first.
+            if (pending is { IsCompleted: false })
+            {
+                try
+                {
+                    await pending;
+                }
+                catch (Exception e) when (e is IOException or OperationCanceledException)
+                {
+                    // The upload failed anyway; the temp file goes below.
+                }
+            }
+
+            file.Dispose();
+            pool.Return(buffers[0]);
+            pool.Return(buffers[1]);
             if (!completed)
             {
                 File.Delete(tempPath);
@@ -148,8 +177,9 @@ internal static class BlobStaging
     /// <summary>Hashes a file already on disk (a finished resumable upload).</summary>
     public static async Task<StagedBlob> FromFileAsync(string path, CancellationToken cancellationToken)
     {
-        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        var hash = await SHA256.HashDataAsync(file, cancellationToken);
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
+        // Up to 2 GB of hashing: at low priority, like a streamed upload's (see UploadWorkers).
+        var hash = await UploadWorkers.Run(() => SHA256.HashData(file), cancellationToken);
         file.Position = 0;
         var head = new byte[FileSniffer.HeadLength];
         var headLength = await file.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken);

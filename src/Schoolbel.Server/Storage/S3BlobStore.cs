@@ -18,7 +18,16 @@ internal sealed class S3BlobStore : IBlobStore, IDisposable
     {
         _options = options.Value.S3;
         StagingFolder = Path.Combine(Path.GetFullPath(options.Value.Root), "tmp");
-        var config = new AmazonS3Config { ForcePathStyle = _options.ForcePathStyle, AuthenticationRegion = _options.Region };
+        var config = new AmazonS3Config
+        {
+            ForcePathStyle = _options.ForcePathStyle,
+            AuthenticationRegion = _options.Region,
+            // Since AWSSDK 4 uploads are sent aws-chunked with a trailing CRC32 by default, which
+            // several S3-compatible servers store verbatim (framing included). We send a plain body
+            // with its SHA-256 instead (below), and ask for checksums only where S3 requires them.
+            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
+            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
+        };
         if (!string.IsNullOrEmpty(_options.ServiceUrl))
         {
             config.ServiceURL = _options.ServiceUrl;
@@ -53,6 +62,7 @@ internal sealed class S3BlobStore : IBlobStore, IDisposable
                 BucketName = _options.Bucket,
                 Key = Key(staged.Hash),
                 FilePath = staged.TempPath,
+                UseChunkEncoding = false,
                 ChecksumSHA256 = Convert.ToBase64String(Convert.FromHexString(staged.Hash)),
             }, cancellationToken);
         }

@@ -10,7 +10,8 @@ public sealed record CollectionResult(int PurgedItems, int DroppedUploads, int D
 
 /// <summary>
 /// Cleans up storage across all schools: items that spent their time in the recycle bin,
-/// resumable uploads that were never finished, then blobs that no version points at any more.
+/// resumable uploads that were never finished, quota reservations of uploads that died with
+/// their process, then blobs that no version points at any more.
 /// </summary>
 public sealed partial class StorageCollector(
     IServiceScopeFactory scopes,
@@ -77,7 +78,12 @@ public sealed partial class StorageCollector(
         if (stale.Count > 0)
         {
             await db.Set<ResumableUpload>().IgnoreQueryFilters().Where(u => stale.Contains(u.Id)).ExecuteDeleteAsync(cancellationToken);
+            await db.Set<StorageReservation>().IgnoreQueryFilters().Where(r => stale.Contains(r.Id)).ExecuteDeleteAsync(cancellationToken);
         }
+
+        // Expired reservations no longer count against the quota; this only removes the rows.
+        var now = time.GetUtcNow().UtcDateTime;
+        await db.Set<StorageReservation>().IgnoreQueryFilters().Where(r => r.ExpiresAt <= now).ExecuteDeleteAsync(cancellationToken);
 
         // Temp files of uploads that died with their process (a crash, a kill) are only ever
         // written by one request; a day without change means nobody is writing them.

@@ -22,6 +22,46 @@ public sealed class SettingsModel(SchoolbelDb db, SchoolDirectory directory, Sch
 
     public string? ErrorFor(string field) => _errors.TryGetValue(field, out var messages) ? string.Join(" ", messages) : null;
 
+    // --- Publication spreading (its own form and handler on this page) ---
+
+    /// <summary>The spreading window as typed, shown again with <see cref="SpreadMinutesError"/>; null shows the saved value.</summary>
+    public string? SpreadMinutesInput { get; private set; }
+
+    public string? SpreadMinutesError { get; private set; }
+
+    /// <summary>
+    /// Lessons due at the same minute are spread over this many minutes before it, one slot per
+    /// class (0 = off). Validation in Dutch; the page's own anti-forgery check covers the form.
+    /// </summary>
+    public async Task<IActionResult> OnPostSpreadingAsync(string? spreadMinutes, [FromServices] Lessons.LessonPlanner planner, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(planner);
+        SpreadMinutesInput = spreadMinutes?.Trim() ?? "";
+        if (string.IsNullOrEmpty(SpreadMinutesInput))
+        {
+            SpreadMinutesError = "Vul een aantal minuten in (0 = niet spreiden).";
+        }
+        else if (!int.TryParse(SpreadMinutesInput, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var minutes))
+        {
+            SpreadMinutesError = $"Geef een geheel aantal minuten, van 0 tot {Lessons.LessonPlanner.MaxSpreadMinutes}.";
+        }
+        else if (await planner.SetSettingsAsync(new Lessons.LessonSettingsInput(SpreadMinutes: minutes), cancellationToken) is { Succeeded: false } outcome)
+        {
+            SpreadMinutesError = string.Join(" ", outcome.Errors!.ToDictionary().Values.SelectMany(m => m));
+        }
+
+        if (SpreadMinutesError is null)
+        {
+            return RedirectToPage(new { saved = true });
+        }
+
+        await OnGetAsync(false, cancellationToken);
+        Response.StatusCode = StatusCodes.Status400BadRequest;
+        return Page();
+    }
+
+    // --- End of publication spreading ---
+
     public async Task OnGetAsync(bool saved, CancellationToken cancellationToken)
     {
         Saved = saved;

@@ -799,6 +799,30 @@ namespace Schoolbel.Server.Data.Migrations.Postgres
                     b.ToTable("Blob");
                 });
 
+            modelBuilder.Entity("Schoolbel.Server.Storage.StorageReservation", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("Bytes")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("SchoolId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.HasIndex("SchoolId");
+
+                    b.ToTable("StorageReservation");
+                });
+
             modelBuilder.Entity("Schoolbel.Server.Courses.Course", b =>
                 {
                     b.HasOne("Schoolbel.Server.Schools.School", null)

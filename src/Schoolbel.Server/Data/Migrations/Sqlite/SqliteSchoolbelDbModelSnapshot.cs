@@ -792,6 +792,30 @@ namespace Schoolbel.Server.Data.Migrations.Sqlite
                     b.ToTable("Blob");
                 });
 
+            modelBuilder.Entity("Schoolbel.Server.Storage.StorageReservation", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Bytes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("SchoolId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.HasIndex("SchoolId");
+
+                    b.ToTable("StorageReservation");
+                });
+
             modelBuilder.Entity("Schoolbel.Server.Courses.Course", b =>
                 {
                     b.HasOne("Schoolbel.Server.Schools.School", null)
