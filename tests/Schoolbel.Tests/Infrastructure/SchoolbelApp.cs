@@ -73,6 +73,11 @@ public sealed class SchoolbelApp : WebApplicationFactory<Program>
         // them. The admission tests set their own limits.
         builder.UseSetting("Admission:InitialLimit", "500");
         builder.UseSetting("Admission:MinLimit", "500");
+
+        // Likewise a test that walks every endpoint as one user sends far more than a person
+        // clicks; the per-user budget is tested by AbuseBudgetTests with its own settings.
+        builder.UseSetting("Admission:UserRequestsPerSecond", "100000");
+        builder.UseSetting("Admission:UserBurst", "1000000");
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
