@@ -16,12 +16,13 @@ public sealed class SignInBenchTests
         Assert.False(help);
         Assert.Equal(Environment.ProcessorCount, defaults.HashThreads);
         Assert.Equal(210_000, defaults.Iterations);
+        Assert.Equal("Argon2id 19456 KiB x 2 passes", defaults.HashCost.ToString());
         Assert.Equal(4 * Environment.ProcessorCount, defaults.EffectiveConcurrency);
 
         var options = SignInBenchOptionsParser.Parse(
             ["--target", "http://127.0.0.1:5099", "--hash-threads=3", "--iterations", "1000", "--concurrency", "5", "--sessions", "10",
              "--today-rate", "7.5", "--today-duration", "2s", "--storm-factor", "4", "--storm-lead", "0", "--signin-warmup", "500ms",
-             "--server-pid", "42", "--quiet"],
+             "--server-pid", "42", "--quiet", "--hash", "pbkdf2"],
             out error, out _)!;
         Assert.Null(error);
         Assert.Equal(new Uri("http://127.0.0.1:5099/"), options.Target);
@@ -29,12 +30,14 @@ public sealed class SignInBenchTests
         Assert.Equal((7.5, 4.0), (options.TodayRate, options.StormFactor));
         Assert.Equal((TimeSpan.FromSeconds(2), TimeSpan.Zero, TimeSpan.FromMilliseconds(500)), (options.TodayDuration, options.StormLead, options.SignInWarmup));
         Assert.Equal(42, options.ServerPid);
+        Assert.Equal("PBKDF2-HMAC-SHA512 x 1000", options.HashCost.ToString());
         Assert.True(options.Quiet);
     }
 
     [Theory]
     [InlineData("--target", "http://10.1.2.3:5080", "not a loopback")]
     [InlineData("--hash-threads", "0", "at least 1")]
+    [InlineData("--hash", "md5", "argon2id or pbkdf2")]
     [InlineData("--today-duration", "0", "above zero")]
     [InlineData("--rate", "5", "Unknown option")]
     public void Bad_options_are_refused_with_a_reason(string name, string value, string expected)
@@ -73,7 +76,7 @@ public sealed class SignInBenchTests
     public void The_goals_are_ratios_within_the_run_and_errors_are_sorted_into_5xx_timeouts_and_other()
     {
         var cpu = new CpuReportWindow(10, 1, 0.1, 0, 1.1);
-        var raw = new HashPhase(2, 210_000, 10, 100, 10, 200, cpu);
+        var raw = new HashPhase(2, HashCost.ServerDefault.ToString(), 10, 100, 10, 200, cpu);
         var rawAfter = raw with { PerSecond = 8 };
         var signIns = new SignInPhase(8, 30, 270, 9, 0, 0, new Dictionary<string, long>(), LatencySummary.Empty, 210, cpu);
         var alone = new TodayPhase(20, 20, 400, 400, 0, new Dictionary<string, long>(), LatencySummary.Empty with { P99Ms = 10 }, cpu, []);
@@ -107,7 +110,7 @@ public sealed class SignInBenchTests
     [Fact]
     public void The_raw_hash_rate_counts_every_thread_over_its_own_time()
     {
-        var rate = RawHashRate.Measure(threads: 2, iterations: 1000, TimeSpan.FromMilliseconds(200), CancellationToken.None);
+        var rate = RawHashRate.Measure(threads: 2, HashCost.ServerDefault with { Argon2MemoryKiB = 1024, Argon2Passes = 1 }, TimeSpan.FromMilliseconds(200), CancellationToken.None);
 
         Assert.Equal(2, rate.Threads);
         Assert.True(rate.Hashes >= 2, $"{rate.Hashes} hashes");
@@ -115,6 +118,27 @@ public sealed class SignInBenchTests
         // Each thread's rate is its count over its own time, so the sum cannot exceed count / shortest time.
         Assert.InRange(rate.PerSecond, rate.Hashes / rate.Seconds * 0.5, rate.Hashes / 0.2);
         Assert.Equal(2 * 1000 / rate.PerSecond, rate.MsPerHash, 6);
+        Assert.Equal("Argon2id 1024 KiB x 1 passes", rate.Hash);
+    }
+
+    /// <summary>"Peak-Pass-1" as the server stores it with its default settings and the salt 0, 1, ..., 15.</summary>
+    private const string ServerStoredHash = "argon2id$19456$2$AAECAwQFBgcICQoLDA0ODw==$5E5KKoJCugmqNxWreMmMXh+V1mrDSZTyNFPxQ/DKjEI=";
+
+    [Fact]
+    public void The_raw_hash_is_the_servers_hash_with_the_same_parameters()
+    {
+        var salt = new byte[16];
+        var password = "Peak-Pass-1"u8.ToArray();
+        var pbkdf2 = HashCost.ServerDefault with { Algorithm = HashCost.Pbkdf2, Pbkdf2Iterations = 1000 };
+
+        Assert.Equal(
+            System.Security.Cryptography.Rfc2898DeriveBytes.Pbkdf2(password, salt, 1000, System.Security.Cryptography.HashAlgorithmName.SHA512, 32),
+            pbkdf2.Hash(password, salt, 32));
+        // The server's PasswordHasherTests check that its hasher accepts this very stored hash.
+        var stored = ServerStoredHash.Split('$');
+        Assert.Equal(
+            Convert.FromBase64String(stored[4]),
+            HashCost.ServerDefault.Hash(password, Convert.FromBase64String(stored[3]), 32));
     }
 
     [Fact]
@@ -149,6 +173,7 @@ public sealed class SignInBenchTests
             PupilsPerSchool = 22,
             Password = TinySchoolServer.Password,
             HashThreads = 1,
+            HashAlgorithm = HashCost.Pbkdf2,
             Iterations = 1000,
             RawDuration = TimeSpan.FromMilliseconds(100),
             Concurrency = 2,

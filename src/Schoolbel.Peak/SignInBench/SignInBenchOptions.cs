@@ -21,8 +21,19 @@ internal sealed record SignInBenchOptions
     /// <summary>Threads of the raw hash measurement; the server's default hash slots are one per core.</summary>
     public int HashThreads { get; init; } = Math.Max(1, Environment.ProcessorCount);
 
-    /// <summary>PBKDF2-HMAC-SHA512 iterations; the server's configured cost (PasswordOptions).</summary>
-    public int Iterations { get; init; } = 210_000;
+    /// <summary>argon2id or pbkdf2: the server's configured algorithm (Passwords:Algorithm).</summary>
+    public string HashAlgorithm { get; init; } = HashCost.ServerDefault.Algorithm;
+
+    /// <summary>Argon2id memory in KiB (Passwords:Argon2MemoryKiB).</summary>
+    public int Argon2MemoryKiB { get; init; } = HashCost.ServerDefault.Argon2MemoryKiB;
+
+    /// <summary>Argon2id passes (Passwords:Argon2Passes).</summary>
+    public int Argon2Passes { get; init; } = HashCost.ServerDefault.Argon2Passes;
+
+    /// <summary>PBKDF2-HMAC-SHA512 iterations (Passwords:Pbkdf2Iterations).</summary>
+    public int Iterations { get; init; } = HashCost.ServerDefault.Pbkdf2Iterations;
+
+    public HashCost HashCost => new(HashAlgorithm, Argon2MemoryKiB, Argon2Passes, Iterations);
 
     public TimeSpan RawDuration { get; init; } = TimeSpan.FromSeconds(10);
     public TimeSpan SignInWarmup { get; init; } = TimeSpan.FromSeconds(5);
@@ -56,7 +67,7 @@ internal static class SignInBenchOptionsParser
         Usage: Schoolbel.Peak signin [options]    writes signin.json in --out and a summary to standard output
 
         Phases, in this order (the server should be otherwise idle):
-          1. raw hash rate: --hash-threads threads run Rfc2898DeriveBytes.Pbkdf2 (SHA-512, --iterations) in this process
+          1. raw hash rate: --hash-threads threads run the server's hash (--hash, with its cost) in this process
           2. sign-in capacity: closed loop of --concurrency API sign-ins (POST /api/v1/sessions, a random seeded pupil
              each, Retry-After honoured); after --signin-warmup, sign-ins completed in --signin-duration count
           3. --sessions pupils sign in once with the form; their today page (GET /{school}/) is then loaded alone,
@@ -77,7 +88,10 @@ internal static class SignInBenchOptionsParser
 
         Hashing
           --hash-threads N         threads of the raw measurement (default: processor count, the server's default hash slots)
-          --iterations N           PBKDF2-HMAC-SHA512 iterations (default 210000, the server's configured cost)
+          --hash NAME              argon2id (default) or pbkdf2: the server's Passwords:Algorithm
+          --argon2-memory KIB      Argon2id memory in KiB (default 19456, the server's Passwords:Argon2MemoryKiB)
+          --argon2-passes N        Argon2id passes (default 2, the server's Passwords:Argon2Passes)
+          --iterations N           PBKDF2-HMAC-SHA512 iterations (default 210000, the server's Passwords:Pbkdf2Iterations)
           --raw-duration T         length of each raw measurement (default 10s)
 
         Sign-in capacity
@@ -184,6 +198,18 @@ internal static class SignInBenchOptionsParser
                 return Int(name, value, 1, out var threads, out error) ? o with { HashThreads = threads } : null;
             case "iterations":
                 return Int(name, value, 1, out var iterations, out error) ? o with { Iterations = iterations } : null;
+            case "hash":
+                if (value is not (HashCost.Argon2id or HashCost.Pbkdf2))
+                {
+                    error = $"--hash must be {HashCost.Argon2id} or {HashCost.Pbkdf2}, not '{value}'.";
+                    return null;
+                }
+
+                return o with { HashAlgorithm = value };
+            case "argon2-memory":
+                return Int(name, value, 8, out var memory, out error) ? o with { Argon2MemoryKiB = memory } : null;
+            case "argon2-passes":
+                return Int(name, value, 1, out var passes, out error) ? o with { Argon2Passes = passes } : null;
             case "concurrency":
                 return Int(name, value, 1, out var concurrency, out error) ? o with { Concurrency = concurrency } : null;
             case "sessions":

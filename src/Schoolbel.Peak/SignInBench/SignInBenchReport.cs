@@ -20,11 +20,11 @@ internal sealed record SignInBenchReport(
     IReadOnlyList<string> Notes);
 
 internal sealed record SignInBenchSettings(
-    string Target, int HashThreads, int Iterations, double RawSeconds, int Concurrency, double SignInWarmupSeconds,
+    string Target, int HashThreads, string Hash, double RawSeconds, int Concurrency, double SignInWarmupSeconds,
     double SignInSeconds, int Sessions, double TodayRatePerSecond, double TodaySeconds, double StormFactor,
     double StormLeadSeconds, double TimeoutSeconds, int Seed, string? SeedSummary, int ProcessorCount);
 
-internal sealed record HashPhase(int Threads, int Iterations, double Seconds, long Hashes, double PerSecond, double MsPerHash, CpuReportWindow Cpu);
+internal sealed record HashPhase(int Threads, string Hash, double Seconds, long Hashes, double PerSecond, double MsPerHash, CpuReportWindow Cpu);
 
 /// <param name="ServerCpuMsPerSignIn">Server CPU over the counted window divided by its sign-ins (the hash included).</param>
 internal sealed record SignInPhase(
@@ -90,7 +90,7 @@ internal static class SignInBenchConsole
         ArgumentNullException.ThrowIfNull(r);
         var g = r.Goals;
         var text = string.Create(CultureInfo.InvariantCulture, $"""
-            Sign-in under the 08:30 storm ({r.Settings.ProcessorCount} cores, PBKDF2-HMAC-SHA512 x {r.Settings.Iterations}, {r.Settings.HashThreads} hash threads)
+            Sign-in under the 08:30 storm ({r.Settings.ProcessorCount} cores, {r.Settings.Hash}, {r.Settings.HashThreads} hash threads)
               raw hash rate before   {r.RawBefore.PerSecond,8:0.00}/s  ({r.RawBefore.MsPerHash:0} ms per hash per thread; {Cpu(r.RawBefore.Cpu)})
               raw hash rate after    {r.RawAfter.PerSecond,8:0.00}/s  ({r.RawAfter.MsPerHash:0} ms per hash per thread; {Cpu(r.RawAfter.Cpu)})
               API sign-ins           {r.SignIns.PerSecond,8:0.00}/s  ({r.SignIns.SignIns} in {r.SignIns.WindowSeconds:0} s, {r.SignIns.Concurrency} in flight, p50 {r.SignIns.Latency.P50Ms:0} ms, p99 {r.SignIns.Latency.P99Ms:0} ms, busy answers {r.SignIns.BusyAnswers}; server {r.SignIns.ServerCpuMsPerSignIn:0} CPU-ms per sign-in; {Cpu(r.SignIns.Cpu)})

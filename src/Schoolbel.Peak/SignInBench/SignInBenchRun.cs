@@ -68,7 +68,7 @@ internal sealed class SignInBenchRun(SignInBenchOptions options, TimeProvider ti
             var goals = SignInGoals.Evaluate(rawBefore, rawAfter, signIns, alone, inStorm, storm);
             notes.AddRange(StandardNotes(rawBefore, rawAfter));
             var settings = new SignInBenchSettings(
-                options.Target.ToString(), options.HashThreads, options.Iterations, options.RawDuration.TotalSeconds, options.EffectiveConcurrency,
+                options.Target.ToString(), options.HashThreads, options.HashCost.ToString(), options.RawDuration.TotalSeconds, options.EffectiveConcurrency,
                 options.SignInWarmup.TotalSeconds, options.SignInDuration.TotalSeconds, browsers.Count, options.TodayRate,
                 options.TodayDuration.TotalSeconds, options.StormFactor, options.StormLead.TotalSeconds, options.Timeout.TotalSeconds,
                 options.Seed, options.SeedSummaryPath, Environment.ProcessorCount);
@@ -93,8 +93,8 @@ internal sealed class SignInBenchRun(SignInBenchOptions options, TimeProvider ti
     private HashPhase MeasureRaw(ProcessCpu? server, CancellationToken cancellationToken)
     {
         var cpu = CpuWindow.Start(server);
-        var rate = RawHashRate.Measure(options.HashThreads, options.Iterations, options.RawDuration, cancellationToken);
-        return new HashPhase(rate.Threads, rate.Iterations, Math.Round(rate.Seconds, 3), rate.Hashes, Math.Round(rate.PerSecond, 3), Math.Round(rate.MsPerHash, 1), cpu.Stop());
+        var rate = RawHashRate.Measure(options.HashThreads, options.HashCost, options.RawDuration, cancellationToken);
+        return new HashPhase(rate.Threads, rate.Hash, Math.Round(rate.Seconds, 3), rate.Hashes, Math.Round(rate.PerSecond, 3), Math.Round(rate.MsPerHash, 1), cpu.Stop());
     }
 
     private async Task<SignInPhase> MeasureSignInsAsync(ApiSignIn api, PupilDraw pupils, ProcessCpu? server, CancellationToken cancellationToken)

@@ -18,8 +18,9 @@ internal static class SignInServiceCollectionExtensions
     {
         services.AddOptions<PasswordOptions>()
             .Bind(configuration.GetSection(PasswordOptions.Section))
-            .Validate(o => o.Pbkdf2Iterations >= PasswordOptions.OwaspMinimumIterations,
-                $"Passwords:Pbkdf2Iterations must be at least {PasswordOptions.OwaspMinimumIterations} (OWASP).")
+            .Validate(o => o.MeetsOwaspMinimum(),
+                "Passwords: below OWASP's minimum (Argon2id: at least 7168 KiB and memory x passes of at least 35840; "
+                + $"PBKDF2: at least {PasswordOptions.OwaspMinimumIterations} iterations).")
             .ValidateOnStart();
         services.AddOptions<SignInOptions>()
             .Bind(configuration.GetSection(SignInOptions.Section))
