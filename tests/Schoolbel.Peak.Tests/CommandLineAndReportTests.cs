@@ -15,7 +15,7 @@ public sealed class CommandLineAndReportTests
         [
             "--target", "--allow-remote", "--seed-summary", "--schools", "--pupils-per-school", "--password", "--teacher-share",
             "--parent-share", "--profile", "--rate", "--duration", "--ramp", "--arrivals", "--seed", "--start-at", "--max-users",
-            "--resume-share", "--warmup-sessions", "--warmup-concurrency", "--think-time", "--timeout", "--max-wait", "--out",
+            "--resume-share", "--warmup-sessions", "--warmup-concurrency", "--think-time", "--upload-kb", "--timeout", "--max-wait", "--out",
             "--server-pid", "--quiet", "--step-factor", "--step-duration", "--max-steps", "--max-p99", "--max-error-rate", "--max-waiting-share",
             "--phase-warmup", "--cooldown", "--capacity", "--factors", "--quiet-school", "--noisy-school", "--noisy-factor", "--drain",
         ];

@@ -55,6 +55,41 @@ public sealed class SimulatorAgainstServerTests
     }
 
     [Fact]
+    public async Task Teachers_make_a_lesson_upload_a_document_into_it_and_publish_it()
+    {
+        await using var server = await TinySchoolServer.StartAsync(new TinySchoolBehaviour { Lessons = true });
+
+        var report = await PeakHarness.RunAsync(PeakHarness.Options(server.BaseUri) with
+        {
+            Rate = 10,
+            Duration = TimeSpan.FromSeconds(1),
+            TeacherShare = 1,
+            ParentShare = 0,
+            UploadKiB = 50,
+        });
+
+        Assert.Equal(10, report.Totals.Completed);
+        Assert.Empty(report.Totals.ErrorsByKind);
+        Assert.Empty(report.NotAvailable);
+        foreach (var step in new[] { Steps.Today, Steps.Course, Steps.NewLesson, Steps.Upload, Steps.Publish })
+        {
+            Assert.Equal(10, report.Step(step, "teacher").Ok);
+        }
+
+        Assert.Equal(10, server.Uploads.Count);
+        Assert.All(server.Uploads, u =>
+        {
+            Assert.Equal(50 * 1024, u.Bytes);
+            Assert.True(u.TokenOk, "The upload carries the form's anti-forgery token in X-CSRF-TOKEN.");
+            Assert.EndsWith(".pdf", u.Name, StringComparison.Ordinal);
+        });
+        Assert.Equal(10, server.Uploads.Select(u => u.Name).Distinct().Count());
+        // Only the checked class is posted, as a browser would.
+        Assert.All(server.Publications, classes => Assert.Equal(["1A"], classes));
+        Assert.Equal(10, server.Publications.Count);
+    }
+
+    [Fact]
     public async Task Steps_the_server_does_not_offer_yet_are_reported_as_not_available_not_as_errors()
     {
         await using var server = await TinySchoolServer.StartAsync(new TinySchoolBehaviour { Lessons = false });

@@ -99,6 +99,12 @@ public sealed class TinySchoolServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>Documents teachers uploaded: file name, bytes received, and whether the anti-forgery header was right.</summary>
+    public ConcurrentQueue<(string Name, long Bytes, bool TokenOk)> Uploads { get; } = new();
+
+    /// <summary>Lessons published: the class ids the form posted.</summary>
+    public ConcurrentQueue<string[]> Publications { get; } = new();
+
     public int Count(string pathContains) => Requests.Count(r => r.Path.Contains(pathContains, StringComparison.Ordinal));
 
     /// <summary>Waiting answers (over the admission limit) sent, per school.</summary>
@@ -239,12 +245,52 @@ public sealed class TinySchoolServer : IAsyncDisposable
 
             var lesson = _behaviour.ForeignLesson is { } foreign ? $"""<a href="{foreign}">Les</a>"""
                 : _behaviour.Lessons ? $"""<a href="/{code}/lessons/7">Les 1</a>""" : "";
-            return Html($"<h1>Wiskunde {id}</h1>{lesson}");
+            // Like Schoolbel's course page, with lessons comes the teacher's "new lesson" form.
+            var newLesson = _behaviour.Lessons
+                ? $"""<form method="post" action="/{code}/courses/{id}?handler=Lesson"><input name="__RequestVerificationToken" type="hidden" value="{FormToken}"><input name="title"></form>"""
+                : "";
+            return Html($"<h1>Wiskunde {id}</h1>{lesson}{newLesson}");
+        });
+        school.MapPost("/courses/{id}", async (HttpContext context, string id) =>
+        {
+            var form = await context.Request.ReadFormAsync();
+            return context.Request.Query["handler"] == "Lesson" && form["__RequestVerificationToken"] == FormToken && form["title"].ToString().Length > 0
+                ? HttpResults.Redirect($"/{code}/lessons/new-{Guid.NewGuid():N}")
+                : HttpResults.BadRequest();
+        });
+        school.MapPost("/courses/{id}/upload", async (HttpContext context, string id) =>
+        {
+            var bytes = 0L;
+            var buffer = new byte[16 * 1024];
+            int read;
+            while ((read = await context.Request.Body.ReadAsync(buffer)) > 0)
+            {
+                bytes += read;
+            }
+
+            Uploads.Enqueue((context.Request.Query["name"].ToString(), bytes, context.Request.Headers["X-CSRF-TOKEN"] == FormToken));
+            return HttpResults.Json(new { id = Guid.NewGuid() }, statusCode: 201);
         });
         school.MapGet("/lessons/{id}", async (string id) =>
         {
             await Slow();
-            return Html($"""<h1>Les {id}</h1><a href="/{code}/documents/3/v1">Cursus.pdf</a>""");
+            return Html($"""
+                <h1>Les {id}</h1><a href="/{code}/documents/3/v1">Cursus.pdf</a>
+                <form class="upload" method="post" data-upload-url="/{code}/courses/c1/upload?lessonId={id}"><input name="__RequestVerificationToken" type="hidden" value="{FormToken}"></form>
+                <form method="post" action="/{code}/lessons/{id}?handler=Schedule"><input name="publishAt" type="datetime-local">
+                <label><input type="checkbox" name="classIds" value="1A" checked> 1A</label><label><input type="checkbox" name="classIds" value="1B"> 1B</label></form>
+                """);
+        });
+        school.MapPost("/lessons/{id}", async (HttpContext context, string id) =>
+        {
+            var form = await context.Request.ReadFormAsync();
+            if (context.Request.Query["handler"] != "Schedule" || form["__RequestVerificationToken"] != FormToken)
+            {
+                return HttpResults.BadRequest();
+            }
+
+            Publications.Enqueue([.. form["classIds"].Select(c => c!)]);
+            return HttpResults.Redirect($"/{code}/lessons/{id}");
         });
         school.MapGet("/documents/{id}/{version}", () => HttpResults.Bytes(new byte[_behaviour.DocumentBytes], "application/pdf"));
     }

@@ -34,6 +34,9 @@ internal sealed record PeakOptions
     public double TeacherShare { get; init; } = 0.05;
     public double ParentShare { get; init; } = 0.05;
     public TimeSpan ThinkTime { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Size of the document each teacher uploads into the lesson they publish.</summary>
+    public int UploadKiB { get; init; } = 200;
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan MaxWait { get; init; } = TimeSpan.FromSeconds(120);
     public int? ServerPid { get; init; }
@@ -112,12 +115,14 @@ internal static class PeakOptionsParser
                                    reported as such, never delayed (default 20000)
 
         Journeys (pupils: sign-in page and sign-in, or resume → today → course → lesson → document;
-        teachers and parents: today; steps the server does not offer yet are reported as not available)
+        teachers: today → course → new lesson → upload a document into it → publish it now;
+        parents: today; steps the server does not offer are reported as not available)
           --resume-share X         share of journeys that resume a kept session instead of signing in (default 0.7)
           --warmup-sessions N      sessions signed in before the measured window for resumed journeys;
                                    with more resumed journeys than sessions, sessions are reused (default 500)
           --warmup-concurrency N   sign-ins at once during the warm-up (default 4)
           --think-time T           mean pause between clicks, 0.5x-1.5x at random; not counted as latency (default 1s)
+          --upload-kb N            size of the document a teacher uploads (default 200)
           --timeout T              per request; a slower answer is a timeout error (default 30s)
           --max-wait T             most time one step spends on waiting pages (Retry-After) before giving up (default 120s)
 
@@ -329,6 +334,8 @@ internal static class PeakOptionsParser
                 return Duration(name, value, out var duration, out error, allowZero: true) ? o with { Duration = duration } : null;
             case "ramp":
                 return Duration(name, value, out var ramp, out error, allowZero: true) ? o with { Ramp = ramp } : null;
+            case "upload-kb":
+                return Int(name, value, 1, out var uploadKiB, out error) ? o with { UploadKiB = uploadKiB } : null;
             case "think-time":
                 return Duration(name, value, out var think, out error, allowZero: true) ? o with { ThinkTime = think } : null;
             case "timeout":

@@ -46,6 +46,56 @@ internal static partial class HtmlScan
         return links;
     }
 
+    /// <summary>The absolute action of the first <c>&lt;form&gt;</c> whose action contains <paramref name="fragment"/> (e.g. <c>handler=Schedule</c>).</summary>
+    public static Uri? FormAction(string html, Uri page, string fragment)
+    {
+        ArgumentNullException.ThrowIfNull(html);
+        ArgumentNullException.ThrowIfNull(page);
+        foreach (Match form in FormTag().Matches(html))
+        {
+            if (AttributeValue(form.Value, "action") is { } action && action.Contains(fragment, StringComparison.OrdinalIgnoreCase)
+                && Uri.TryCreate(page, action, out var uri))
+            {
+                return uri;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The value of attribute <paramref name="name"/> on the first form that has it (e.g. <c>data-upload-url</c>).</summary>
+    public static Uri? FormAttribute(string html, Uri page, string name)
+    {
+        ArgumentNullException.ThrowIfNull(html);
+        ArgumentNullException.ThrowIfNull(page);
+        foreach (Match form in FormTag().Matches(html))
+        {
+            if (AttributeValue(form.Value, name) is { } value && Uri.TryCreate(page, value, out var uri))
+            {
+                return uri;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Values of the checked checkboxes named <paramref name="fieldName"/>, as the browser would post them.</summary>
+    public static IReadOnlyList<string> CheckedValues(string html, string fieldName)
+    {
+        ArgumentNullException.ThrowIfNull(html);
+        var values = new List<string>();
+        foreach (Match input in InputTag().Matches(html))
+        {
+            if (AttributeValue(input.Value, "name") == fieldName && CheckedAttribute().IsMatch(input.Value)
+                && AttributeValue(input.Value, "value") is { } value)
+            {
+                values.Add(value);
+            }
+        }
+
+        return values;
+    }
+
     private static string? AttributeValue(string tag, string name)
     {
         foreach (Match attribute in Attribute().Matches(tag))
@@ -64,6 +114,12 @@ internal static partial class HtmlScan
 
     [GeneratedRegex(@"<input\b[^>]*>", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex InputTag();
+
+    [GeneratedRegex(@"<form\b[^>]*>", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex FormTag();
+
+    [GeneratedRegex(@"\schecked(?=[\s/>=])", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex CheckedAttribute();
 
     [GeneratedRegex(@"<a\b[^>]*>", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex AnchorTag();

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Schoolbel.Peak.Population;
 using Schoolbel.Peak.Results;
 
@@ -6,13 +7,16 @@ namespace Schoolbel.Peak.Journeys;
 /// <summary>Settings every journey shares.</summary>
 /// <param name="BaseUri">The target with a trailing slash; every address is built from it.</param>
 /// <param name="ThinkTime">Mean pause between clicks (0.5x–1.5x at random); not counted as latency.</param>
-internal sealed record JourneySettings(Uri BaseUri, string Password, TimeSpan ThinkTime, TimeSpan ConnectTimeout, int MaxUsers);
+/// <param name="UploadBytes">Size of the document a teacher uploads into the lesson they publish.</param>
+internal sealed record JourneySettings(Uri BaseUri, string Password, TimeSpan ThinkTime, TimeSpan ConnectTimeout, int MaxUsers, int UploadBytes);
 
 /// <summary>
 /// Plays one virtual user's morning, step by step, in a browser of its own:
 /// pupils (sign-in page and sign-in, or a resumed session) → today → course → lesson → document;
-/// teachers and parents → today. Steps the server does not offer yet (no lesson or document
-/// links on the page, no upload form) are skipped and counted as not available, not as errors.
+/// teachers → today → one of their courses → a new lesson → upload a document into it → publish
+/// it now for the course's classes; parents → today. Steps the server does not offer (no lesson
+/// or document links on the page, no lesson or upload form) are skipped and counted as not
+/// available, not as errors.
 /// An <paramref name="observer"/>, when given, also sees every attempt, step and journey end,
 /// tagged with <paramref name="load"/> and the school of the virtual user's account.
 /// </summary>
@@ -132,11 +136,7 @@ internal sealed class JourneyRunner(
 
         if (identity.Role == Role.Teacher)
         {
-            // Teachers upload a document and publish a lesson in the morning; the server
-            // has neither yet. Counted so the report shows what the run did not cover.
-            results.RecordNotAvailable(identity.Role, Steps.Upload);
-            results.RecordNotAvailable(identity.Role, Steps.Publish);
-            return true;
+            return await TeacherMorningAsync(browser, identity, today, journey, Record, attempts, cancellationToken);
         }
 
         if (identity.Role == Role.Parent)
@@ -197,6 +197,125 @@ internal sealed class JourneyRunner(
         Record(Steps.Document, document.Outcome);
         return document.Outcome.Ok;
     }
+
+    /// <summary>
+    /// A teacher's 08:30: open one of their courses, make today's lesson, upload a document into
+    /// it (as the page's upload script does: the bytes as the body, the form's anti-forgery token
+    /// in X-CSRF-TOKEN) and publish it now for the classes the form offers. Every publication
+    /// changes what the course's pupils see, as on a real morning.
+    /// </summary>
+    private async Task<bool> TeacherMorningAsync(
+        VirtualBrowser browser, Identity identity, StepResponse today, JourneyClock journey, Action<string, StepOutcome> record,
+        Action<AttemptRecord>? attempts, CancellationToken cancellationToken)
+    {
+        var courseUri = PickOne(HtmlScan.Links(today.Body ?? "", today.RequestUri, "/courses/")
+            .Where(u => !u.AbsolutePath.Contains("/lessons/", StringComparison.OrdinalIgnoreCase)).ToList());
+        if (courseUri is null)
+        {
+            NotAvailable(Steps.Course, Steps.NewLesson, Steps.Upload, Steps.Publish);
+            return true;
+        }
+
+        var intended = await ThinkAsync(journey, cancellationToken);
+        var course = await steps.SendAsync(browser, () => Get(courseUri), Expect.Page, intended, cancellationToken, attempts);
+        record(Steps.Course, course.Outcome);
+        if (!course.Outcome.Ok)
+        {
+            return false;
+        }
+
+        var newLesson = HtmlScan.FormAction(course.Body ?? "", course.RequestUri, "handler=Lesson");
+        var courseToken = HtmlScan.FormToken(course.Body ?? "");
+        if (newLesson is null || courseToken is null)
+        {
+            NotAvailable(Steps.NewLesson, Steps.Upload, Steps.Publish);
+            return true;
+        }
+
+        intended = await ThinkAsync(journey, cancellationToken);
+        var title = string.Create(CultureInfo.InvariantCulture, $"Les van {time.GetLocalNow():dd/MM HH:mm}");
+        var created = await steps.SendAsync(browser, () => PostForm(newLesson, [new("title", title), new("__RequestVerificationToken", courseToken)]),
+            Expect.Redirect, intended, cancellationToken, attempts);
+        if (!created.Outcome.Ok || created.Location is not { } lessonUri)
+        {
+            record(Steps.NewLesson, created.Outcome);
+            return false;
+        }
+
+        // The browser follows the redirect to the new lesson's page at once; both count as one step.
+        var lesson = await steps.SendAsync(browser, () => Get(lessonUri), Expect.Page, intended, cancellationToken, attempts);
+        record(Steps.NewLesson, lesson.Outcome);
+        if (!lesson.Outcome.Ok)
+        {
+            return false;
+        }
+
+        var uploadUri = HtmlScan.FormAttribute(lesson.Body ?? "", lesson.RequestUri, "data-upload-url");
+        var lessonToken = HtmlScan.FormToken(lesson.Body ?? "");
+        var schedule = HtmlScan.FormAction(lesson.Body ?? "", lesson.RequestUri, "handler=Schedule");
+        if (uploadUri is null || lessonToken is null)
+        {
+            NotAvailable(Steps.Upload);
+        }
+        else
+        {
+            intended = await ThinkAsync(journey, cancellationToken);
+            var document = MakeDocument(settings.UploadBytes);
+            var name = string.Create(CultureInfo.InvariantCulture, $"werkblad-{Guid.NewGuid():N}.pdf");
+            var target = new UriBuilder(uploadUri) { Query = AppendQuery(uploadUri.Query, "name=" + name) }.Uri;
+            var upload = await steps.SendAsync(browser, () =>
+            {
+                var request = new HttpRequestMessage(HttpMethod.Post, target) { Content = new ByteArrayContent(document) };
+                request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
+                request.Headers.Add("X-CSRF-TOKEN", lessonToken);
+                return request;
+            }, Expect.Page, intended, cancellationToken, attempts);
+            record(Steps.Upload, upload.Outcome);
+            if (!upload.Outcome.Ok)
+            {
+                return false;
+            }
+        }
+
+        if (schedule is null || lessonToken is null)
+        {
+            NotAvailable(Steps.Publish);
+            return true;
+        }
+
+        intended = await ThinkAsync(journey, cancellationToken);
+        var fields = new List<KeyValuePair<string, string>> { new("publishAt", ""), new("__RequestVerificationToken", lessonToken) };
+        fields.AddRange(HtmlScan.CheckedValues(lesson.Body ?? "", "classIds").Select(id => new KeyValuePair<string, string>("classIds", id)));
+        var published = await steps.SendAsync(browser, () => PostForm(schedule, fields), Expect.Redirect, intended, cancellationToken, attempts);
+        record(Steps.Publish, published.Outcome);
+        return published.Outcome.Ok;
+
+        void NotAvailable(params string[] names)
+        {
+            foreach (var step in names)
+            {
+                results.RecordNotAvailable(identity.Role, step);
+            }
+        }
+    }
+
+    /// <summary>A PDF-looking document (the server sniffs the type from the bytes) with random content, so every upload is a new blob.</summary>
+    private static byte[] MakeDocument(int length)
+    {
+        var header = "%PDF-1.7\n"u8;
+        var bytes = new byte[Math.Max(length, header.Length)];
+#pragma warning disable CA5394 // filler bytes for a test document; not security
+        Random.Shared.NextBytes(bytes);
+#pragma warning restore CA5394
+        header.CopyTo(bytes);
+        return bytes;
+    }
+
+    private static string AppendQuery(string query, string pair) =>
+        string.IsNullOrEmpty(query) || query == "?" ? pair : query.TrimStart('?') + "&" + pair;
+
+    private static HttpRequestMessage PostForm(Uri uri, IEnumerable<KeyValuePair<string, string>> fields) =>
+        new(HttpMethod.Post, uri) { Content = new FormUrlEncodedContent(fields) };
 
     /// <summary>Opens the sign-in page and posts the form; returns the redirect target and when the next step is due, or null on failure.</summary>
     private async Task<(Uri Next, TimeSpan Intended)?> SignInAsync(

@@ -27,6 +27,7 @@ internal static class Steps
     public const string Course = "course";
     public const string Lesson = "lesson";
     public const string Document = "document";
+    public const string NewLesson = "new-lesson";
     public const string Upload = "upload";
     public const string Publish = "publish";
 }
@@ -275,9 +276,10 @@ internal sealed class ResultCollector
         Steps.Course => 3,
         Steps.Lesson => 4,
         Steps.Document => 5,
-        Steps.Upload => 6,
-        Steps.Publish => 7,
-        _ => 8,
+        Steps.NewLesson => 6,
+        Steps.Upload => 7,
+        Steps.Publish => 8,
+        _ => 9,
     };
 
     private static TValue Get<TKey, TValue>(Dictionary<TKey, TValue> map, TKey key, Func<TValue> create)

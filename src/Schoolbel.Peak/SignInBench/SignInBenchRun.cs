@@ -163,7 +163,7 @@ internal sealed class SignInBenchRun(SignInBenchOptions options, TimeProvider ti
 
         var pool = new SessionPool();
         pool.Plan(Role.Pupil, chosen.Values);
-        var settings = new JourneySettings(options.Target, options.Password, TimeSpan.Zero, options.Timeout, int.MaxValue);
+        var settings = new JourneySettings(options.Target, options.Password, TimeSpan.Zero, options.Timeout, int.MaxValue, UploadBytes: 0); // pupils only: nothing is uploaded
         var steps = new StepRunner(time, time.GetTimestamp(), options.Timeout, TimeSpan.FromMinutes(5));
         var runner = new JourneyRunner(settings, steps, new ResultCollector(), pool, time);
         await Parallel.ForEachAsync(
