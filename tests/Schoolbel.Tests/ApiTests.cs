@@ -91,6 +91,20 @@ public sealed class ApiTests(SharedApps apps)
 
     [Theory]
     [MemberData(nameof(TestDatabases.All), MemberType = typeof(TestDatabases))]
+    public async Task Health_endpoints_answer_a_schools_api_client_but_not_under_a_school_address(string provider)
+    {
+        var app = await apps.GetAsync(provider);
+        var school = await TestSchool.CreateAsync(app);
+        var api = await school.ApiClientAsync();
+
+        // A monitoring client that reuses the school's API client (and so sends its token).
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/health/live")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/health/ready")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync($"/{school.Code}/health/live")).StatusCode);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabases.All), MemberType = typeof(TestDatabases))]
     public async Task Access_tokens_work_until_revoked(string provider)
     {
         var app = await apps.GetAsync(provider);

@@ -19,6 +19,10 @@ internal sealed class SchoolAccessMiddleware(RequestDelegate next, SchoolDirecto
 {
     public async Task InvokeAsync(HttpContext context, SchoolScope scope)
     {
+        // Where the request was sent (path prefix or host name), before a token names its school:
+        // a platform endpoint such as /health/live is misplaced under a school's address, not
+        // when a school's API client calls it with its token.
+        var addressedToSchool = scope.SchoolId is not null;
         var principalSchool = context.User.SchoolId();
         if (principalSchool is { } schoolId)
         {
@@ -43,7 +47,7 @@ internal sealed class SchoolAccessMiddleware(RequestDelegate next, SchoolDirecto
         var endpoint = context.GetEndpoint();
         var wantsSchool = endpoint?.Metadata.GetMetadata<SchoolEndpointAttribute>() is not null;
         var wantsPlatform = endpoint?.Metadata.GetMetadata<PlatformEndpointAttribute>() is not null;
-        var misplaced = (wantsSchool && scope.SchoolId is null) || (wantsPlatform && scope.SchoolId is not null);
+        var misplaced = (wantsSchool && scope.SchoolId is null) || (wantsPlatform && addressedToSchool);
         if (misplaced)
         {
             // e.g. /ops under a school prefix, or a school page without one.
