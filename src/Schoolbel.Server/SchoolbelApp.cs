@@ -75,6 +75,8 @@ internal static class SchoolbelApp
         app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseStaticFiles();
         app.UseMiddleware<TenancyMiddleware>();
+        // Document downloads answered from this node's caches (with admission), before the rest of the pipeline.
+        app.UseDownloadFastPath();
         app.UseSchoolbelLocalization();
         app.UseRouting();
         app.UseMiddleware<SchoolOidcCallbackMiddleware>();

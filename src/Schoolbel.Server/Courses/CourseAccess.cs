@@ -33,7 +33,7 @@ public sealed class CourseAccess(SchoolbelDb db, HotCache cache)
         var school = SchoolId;
         return await cache.GetOrLoadAsync(
             HotKinds.Viewer,
-            HotKeys.Of(HotKinds.Viewer, school, courseId, personId, role),
+            ViewerKey(school, courseId, personId, role),
             [HotTags.Directory(school)],
             () => LoadViewerAsync(courseId, personId, role, CancellationToken.None),
             cacheNull: false);
@@ -94,6 +94,10 @@ public sealed class CourseAccess(SchoolbelDb db, HotCache cache)
             async () => new SchoolClassNames(await db.Classes.AsNoTracking().Select(c => new IdName(c.Id, c.Name)).ToListAsync(CancellationToken.None)));
     }
 
+    /// <summary>The key of a <see cref="ViewerAsync"/> entry (also read by the download fast path).</summary>
+    internal static string ViewerKey(Guid schoolId, Guid courseId, Guid personId, PersonRole role) =>
+        HotKeys.Of(HotKinds.Viewer, schoolId, courseId, personId, role);
+
     /// <summary>The pupils who follow a course: those of its classes and its chosen pupils.</summary>
     internal IQueryable<Guid> PupilsOf(Guid courseId) =>
         db.CourseClasses.Where(cc => cc.CourseId == courseId)
@@ -149,7 +153,7 @@ public sealed class CourseAccess(SchoolbelDb db, HotCache cache)
             {
                 // As LoadViewerAsync answers for a pupil of the course: all their classes, and whether they follow it directly.
                 var viewer = new CourseViewer(pupilId, PersonRole.Pupil, CanEdit: false, pupil.ClassIds, pupil.DirectCourseIds.Contains(course.Id));
-                filled += await cache.SetAsync(HotKinds.Viewer, HotKeys.Of(HotKinds.Viewer, school, course.Id, pupilId, PersonRole.Pupil), tags, viewer, loadStartedAt) ? 1 : 0;
+                filled += await cache.SetAsync(HotKinds.Viewer, ViewerKey(school, course.Id, pupilId, PersonRole.Pupil), tags, viewer, loadStartedAt) ? 1 : 0;
             }
         }
 

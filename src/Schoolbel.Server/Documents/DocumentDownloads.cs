@@ -1,19 +1,21 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Net.Http.Headers;
 using Schoolbel.Server.Courses;
 using Schoolbel.Server.Data;
+using Schoolbel.Server.HotReads;
+using Schoolbel.Server.Lessons;
 using Schoolbel.Server.People;
 using Schoolbel.Server.SignIn;
-using Schoolbel.Server.Storage;
 
 namespace Schoolbel.Server.Documents;
 
 /// <summary>
 /// Serves a document's bytes: permission first (404 for anyone who may not know it exists:
 /// another school, a pupil outside the course, a hidden item, a lesson not yet published),
-/// then the file straight from disk (sendfile) with ETag, range requests and caching headers.
+/// then the file (see <see cref="DownloadResponder"/>) with ETag, range requests and caching headers.
+/// This is the full path, which fills the caches; <see cref="DownloadFastPath"/> answers the
+/// same URLs from those caches alone, with the same rules (<see cref="MayServe"/>).
 /// </summary>
-public sealed partial class DocumentDownloads(SchoolbelDb db, CourseAccess access, CourseContent content, Lessons.LessonPlanner lessons, HotReads.HotCache cache, IBlobStore store, Microsoft.Extensions.Options.IOptions<StorageOptions> options, TimeProvider time, ILogger<DocumentDownloads> logger)
+public sealed partial class DocumentDownloads(SchoolbelDb db, CourseAccess access, CourseContent content, LessonPlanner lessons, HotCache cache, DownloadResponder responder, TimeProvider time, ILogger<DocumentDownloads> logger)
 {
     /// <summary>A year: the longest max-age caches honour, and the content at a versioned URL never changes.</summary>
     public const string ImmutableCacheControl = "private, max-age=31536000, immutable";
@@ -33,50 +35,12 @@ public sealed partial class DocumentDownloads(SchoolbelDb db, CourseAccess acces
             return TypedResults.NotFound();
         }
 
-        var headers = context.Response.Headers;
-        headers.CacheControl = versionId is null ? RevalidateCacheControl : ImmutableCacheControl;
-        var disposition = new ContentDispositionHeaderValue(SniffedType.IsInline(found.ContentType) ? "inline" : "attachment");
-        disposition.SetHttpFileName(found.FileName);
-        headers.ContentDisposition = disposition.ToString();
-        var etag = new EntityTagHeaderValue($"\"{found.BlobHash}\"");
-        var lastModified = new DateTimeOffset(found.CreatedAt, TimeSpan.Zero);
-        var contentType = found.ContentType.StartsWith("text/", StringComparison.Ordinal) ? found.ContentType + "; charset=utf-8" : found.ContentType;
-
-        if (options.Value.AccelRedirectPrefix is { Length: > 0 } prefix && store.LocalPath(found.BlobHash) is not null)
-        {
-            // nginx in front sends the bytes (sendfile, ranges); revalidations end here.
-            headers.ETag = etag.ToString();
-            if (context.Request.Headers.IfNoneMatch.ToString().Contains(found.BlobHash, StringComparison.Ordinal))
-            {
-                return TypedResults.StatusCode(StatusCodes.Status304NotModified);
-            }
-
-            headers["X-Accel-Redirect"] = $"{prefix}{found.BlobHash[..2]}/{found.BlobHash[2..4]}/{found.BlobHash}";
-            headers.ContentType = contentType;
-            return TypedResults.Empty;
-        }
-
-        if (store.LocalPath(found.BlobHash) is { } path)
-        {
-            // PhysicalFile does If-None-Match/If-Modified-Since (304), Range/If-Range (206, 416)
-            // and sends with zero copy (sendfile) instead of through managed buffers.
-            return TypedResults.PhysicalFile(path, contentType, lastModified: lastModified, entityTag: etag, enableRangeProcessing: true);
-        }
-
-        // A remote store: answer revalidations without fetching the object at all.
-        if (context.Request.Headers.IfNoneMatch.ToString().Contains(found.BlobHash, StringComparison.Ordinal))
-        {
-            headers.ETag = etag.ToString();
-            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
-        }
-
-        var stream = await store.OpenReadAsync(found.BlobHash, cancellationToken);
-        return TypedResults.Stream(stream, contentType, lastModified: lastModified, entityTag: etag);
+        return new DownloadResult(responder, found, Versioned: versionId is not null);
     }
 
     /// <summary>
     /// The version to serve, or null when this person may not have it (or it does not exist).
-    /// Everything comes from the hot-read cache (<see cref="HotReads.HotCache"/>): the item's
+    /// Everything comes from the hot-read cache (<see cref="HotCache"/>): the item's
     /// course, the item's state (tag of its course), the person's access, the lesson's slots
     /// and the version; keys carry the school, so an entry made in one school is never found
     /// from another. The clock decides publication when reading, to the minute.
@@ -86,8 +50,8 @@ public sealed partial class DocumentDownloads(SchoolbelDb db, CourseAccess acces
         var school = db.CurrentSchoolId ?? throw new InvalidOperationException("No school in scope.");
         // An item never changes course. Only found documents are remembered: ids can be made up.
         var courseId = await cache.GetOrLoadAsync(
-            HotReads.HotKinds.DownloadCourse,
-            HotReads.HotKeys.Of(HotReads.HotKinds.DownloadCourse, school, itemId),
+            HotKinds.DownloadCourse,
+            CourseKey(school, itemId),
             [],
             async () => await db.Set<CourseItem>().AsNoTracking()
                 .Where(i => i.Id == itemId && i.Kind == CourseItemKind.Document)
@@ -100,9 +64,9 @@ public sealed partial class DocumentDownloads(SchoolbelDb db, CourseAccess acces
         }
 
         var item = await cache.GetOrLoadAsync(
-            HotReads.HotKinds.DownloadItem,
-            HotReads.HotKeys.Of(HotReads.HotKinds.DownloadItem, school, course, itemId),
-            [HotReads.HotTags.Course(course)],
+            HotKinds.DownloadItem,
+            ItemKey(school, course, itemId),
+            [HotTags.Course(course)],
             async () =>
             {
                 var found = await db.Set<CourseItem>().AsNoTracking().FirstOrDefaultAsync(i => i.Id == itemId, CancellationToken.None);
@@ -112,7 +76,7 @@ public sealed partial class DocumentDownloads(SchoolbelDb db, CourseAccess acces
                 }
 
                 var (hidden, deleted) = await content.ChainStateAsync(found, CancellationToken.None);
-                return new CachedItem(found.LessonId, found.CurrentVersionId, hidden, deleted);
+                return new DownloadItemState(found.LessonId, found.CurrentVersionId, hidden, deleted);
             },
             cacheNull: false);
         var wanted = versionId ?? item?.CurrentVersionId;
@@ -127,26 +91,17 @@ public sealed partial class DocumentDownloads(SchoolbelDb db, CourseAccess acces
             return null;
         }
 
-        if (!viewer.CanEdit)
+        // Slots are cached, the clock is not: publication happens on the exact minute.
+        var lesson = NeedsLesson(item, viewer) ? await lessons.LessonContentAsync(course, item.LessonId!.Value, cancellationToken) : null;
+        if (!MayServe(item, viewer, lesson, time.GetUtcNow().UtcDateTime))
         {
-            if (item.Hidden)
-            {
-                return null;
-            }
-
-            // Slots are cached, the clock is not: publication happens on the exact minute.
-            if (item.LessonId is { } lessonId
-                && (await lessons.LessonContentAsync(course, lessonId, cancellationToken) is not { } lesson
-                    || !Lessons.LessonVisibility.IsVisible(lesson.Head.Slots, viewer, time.GetUtcNow().UtcDateTime)))
-            {
-                return null;
-            }
+            return null;
         }
 
         // A version never changes.
         return await cache.GetOrLoadAsync(
-            HotReads.HotKinds.DownloadVersion,
-            HotReads.HotKeys.Of(HotReads.HotKinds.DownloadVersion, school, itemId, wanted.Value),
+            HotKinds.DownloadVersion,
+            VersionKey(school, itemId, wanted.Value),
             [],
             async () => await db.Set<DocumentVersion>().AsNoTracking()
                 .Where(v => v.Id == wanted && v.ItemId == itemId)
@@ -155,10 +110,53 @@ public sealed partial class DocumentDownloads(SchoolbelDb db, CourseAccess acces
             cacheNull: false);
     }
 
-    private sealed record CachedItem(Guid? LessonId, Guid? CurrentVersionId, bool Hidden, bool Deleted);
+    /// <summary>Whether <see cref="MayServe"/> needs the item's lesson: only for pupils and parents, for a visible item of a lesson.</summary>
+    internal static bool NeedsLesson(DownloadItemState item, CourseViewer viewer) =>
+        !viewer.CanEdit && !item.Hidden && item.LessonId is not null;
+
+    /// <summary>
+    /// The rules after "may see the course": nobody gets what is in the recycle bin; the course's
+    /// teachers (and admins) get everything else; pupils and parents not what is hidden, nor
+    /// what belongs to a lesson that is not (yet) published for them at <paramref name="now"/>.
+    /// </summary>
+    internal static bool MayServe(DownloadItemState item, CourseViewer viewer, LessonContent? lesson, DateTime now)
+    {
+        if (item.Deleted)
+        {
+            return false;
+        }
+
+        if (viewer.CanEdit)
+        {
+            return true;
+        }
+
+        if (item.Hidden)
+        {
+            return false;
+        }
+
+        return item.LessonId is null || (lesson is not null && LessonVisibility.IsVisible(lesson.Head.Slots, viewer, now));
+    }
+
+    // The cache keys, here once for the full path and the fast path.
+    internal static string CourseKey(Guid school, Guid itemId) => HotKeys.Of(HotKinds.DownloadCourse, school, itemId);
+
+    internal static string ItemKey(Guid school, Guid courseId, Guid itemId) => HotKeys.Of(HotKinds.DownloadItem, school, courseId, itemId);
+
+    internal static string VersionKey(Guid school, Guid itemId, Guid versionId) => HotKeys.Of(HotKinds.DownloadVersion, school, itemId, versionId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Download of document {ItemId} version {VersionId} refused or missing for {PersonId}")]
     private static partial void LogNotFound(ILogger logger, Guid itemId, Guid? versionId, Guid personId);
+
+    /// <summary>The found version, written by the responder when the endpoint's result runs.</summary>
+    private sealed record DownloadResult(DownloadResponder Responder, DownloadTarget Target, bool Versioned) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext) => Responder.WriteAsync(httpContext, Target, Versioned);
+    }
 }
+
+/// <summary>What a download needs to know of a document item (cached per item, tag of its course).</summary>
+public sealed record DownloadItemState(Guid? LessonId, Guid? CurrentVersionId, bool Hidden, bool Deleted);
 
 public sealed record DownloadTarget(string BlobHash, string ContentType, string FileName, long Length, DateTime CreatedAt);

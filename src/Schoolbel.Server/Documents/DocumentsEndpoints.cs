@@ -28,18 +28,32 @@ internal static class DocumentsEndpoints
         services.AddScoped<StorageQuota>();
         services.AddScoped<DocumentUploads>();
         services.AddScoped<DocumentDownloads>();
+        services.AddOptions<DownloadOptions>().Bind(configuration.GetSection(DownloadOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<DownloadResponder>();
+        services.AddSingleton<SchoolCookieTickets>();
+        services.AddSingleton<DownloadFastPathCounters>();
         services.AddScoped<ResumableUploads>();
         return services;
     }
+
+    /// <summary>
+    /// The download fast path (<see cref="DownloadFastPath"/>): after tenancy (it needs the school),
+    /// before routing, authentication and the pages. It runs admission control itself.
+    /// </summary>
+    public static IApplicationBuilder UseDownloadFastPath(this IApplicationBuilder app) => app.UseMiddleware<DownloadFastPath>();
 
     /// <summary>Page-side endpoints inside a school (<c>/{school}/…</c>), signed in with the school cookie.</summary>
     public static void MapSchoolbelDocuments(this IEndpointRouteBuilder endpoints)
     {
         var maxBody = endpoints.ServiceProvider.GetRequiredService<IOptions<StorageOptions>>().Value.MaxFileBytes;
         var pages = endpoints.MapGroup("").WithMetadata(new SchoolEndpointAttribute()).RequireAuthorization(SchoolbelPolicies.SchoolMember).ExcludeFromDescription();
-        pages.MapGet("/documents/{itemId:guid}", (HttpContext context, Guid itemId, DocumentDownloads downloads, CancellationToken ct) =>
+        // HEAD too (size and type without the bytes), as the fast path answers it for the same URLs.
+        string[] getOrHead = [HttpMethods.Get, HttpMethods.Head];
+        pages.MapMethods("/documents/{itemId:guid}", getOrHead, (HttpContext context, Guid itemId, DocumentDownloads downloads, CancellationToken ct) =>
             downloads.ServeAsync(context, itemId, null, ct));
-        pages.MapGet("/documents/{itemId:guid}/versions/{versionId:guid}", (HttpContext context, Guid itemId, Guid versionId, DocumentDownloads downloads, CancellationToken ct) =>
+        pages.MapMethods("/documents/{itemId:guid}/versions/{versionId:guid}", getOrHead, (HttpContext context, Guid itemId, Guid versionId, DocumentDownloads downloads, CancellationToken ct) =>
             downloads.ServeAsync(context, itemId, versionId, ct));
         pages.MapPost("/courses/{courseId:guid}/upload", UploadFromPage)
             // One more byte than a file may have: our own check answers first, with our message.

@@ -33,6 +33,12 @@ public sealed partial class HotCache
     private readonly TimeProvider _time;
     private readonly ILogger<HotCache> _logger;
     private readonly HybridCacheEntryOptions _entryOptions;
+
+    // A peek reads this node's copy only: it never loads, and never stores the "nothing" it found.
+    private static readonly HybridCacheEntryOptions PeekOptions = new()
+    {
+        Flags = HybridCacheEntryFlags.DisableUnderlyingData | HybridCacheEntryFlags.DisableLocalCacheWrite | HybridCacheEntryFlags.DisableDistributedCache,
+    };
     private readonly ConcurrentDictionary<string, long> _invalidated = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, KindCounters> _counters = new(StringComparer.Ordinal);
     private long _lastStamp;
@@ -99,6 +105,23 @@ public sealed partial class HotCache
 
             await _cache.RemoveAsync(key);
         }
+    }
+
+    /// <summary>
+    /// The entry of <paramref name="key"/> when this node holds a fresh one, else null; never
+    /// loads. For fast paths that fall back to the full path (which loads) on a miss.
+    /// <typeparamref name="T"/> must be the type the loader of that key returns.
+    /// </summary>
+    public async ValueTask<HotEntry<T>?> PeekAsync<T>(string kind, string key, string[] tags)
+    {
+        var entry = await _cache.GetOrCreateAsync(key, static _ => ValueTask.FromResult<HotEntry<T>?>(null), PeekOptions, null, CancellationToken.None);
+        if (entry is null || !IsFresh(tags, entry.Stamp))
+        {
+            return null;
+        }
+
+        Interlocked.Increment(ref CountersOf(kind).Reads);
+        return entry;
     }
 
     /// <summary>

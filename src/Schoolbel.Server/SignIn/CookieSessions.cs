@@ -65,6 +65,11 @@ public static class CookieSessions
     public static Guid? SessionId(this ClaimsPrincipal user) =>
         Guid.TryParse(user.FindFirstValue(SessionClaim), out var id) ? id : null;
 
+    /// <summary>
+    /// The cookie handler's check on every request. The download fast path
+    /// (<see cref="Documents.DownloadFastPath"/>) makes the same checks from cached answers;
+    /// change them together.
+    /// </summary>
     public static async Task ValidateAsync(CookieValidatePrincipalContext context)
     {
         ArgumentNullException.ThrowIfNull(context);

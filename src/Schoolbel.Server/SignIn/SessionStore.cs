@@ -74,6 +74,19 @@ public sealed class SessionStore(SchoolbelDb db, IMemoryCache cache, TimeProvide
         return true;
     }
 
+    /// <summary>
+    /// <see cref="IsActiveAsync"/> from this node's cache alone, for the download fast path: true
+    /// only when the cached answer says "open" and nothing is due (no last-seen touch to write);
+    /// false means "ask <see cref="IsActiveAsync"/>", which reads the database, writes the touch
+    /// and refuses an ended session. So ending a session takes effect on the fast path exactly as
+    /// on the full path: at once on this node (the entry is removed), within
+    /// <see cref="SignInOptions.SessionCheckCacheTime"/> on the others.
+    /// </summary>
+    internal static bool IsCachedActive(IMemoryCache cache, Guid sessionId, DateTime now, bool brownOut) =>
+        cache.TryGetValue(CacheKey(sessionId), out CachedSession? cached) && cached is not null
+            && cached.Open && cached.ExpiresAt > now
+            && (now - cached.LastSeenAt < TouchInterval || brownOut);
+
     public async Task<IReadOnlyList<SessionView>> ListAsync(Guid personId, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().UtcDateTime;

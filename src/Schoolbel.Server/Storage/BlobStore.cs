@@ -23,7 +23,7 @@ public interface IBlobStore
     /// <summary>A local file to send with zero copy, or null when the store is remote.</summary>
     string? LocalPath(string hash);
 
-    /// <summary>Opens the bytes of a stored blob (for remote stores; local ones use <see cref="LocalPath"/>).</summary>
+    /// <summary>Opens the bytes of a stored blob (for remote stores; local ones use <see cref="LocalPath"/>). A missing blob throws <see cref="FileNotFoundException"/>.</summary>
     Task<Stream> OpenReadAsync(string hash, CancellationToken cancellationToken);
 
     Task<bool> ExistsAsync(string hash, CancellationToken cancellationToken);

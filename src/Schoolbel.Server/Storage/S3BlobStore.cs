@@ -72,8 +72,16 @@ internal sealed class S3BlobStore : IBlobStore, IDisposable
 
     public async Task<Stream> OpenReadAsync(string hash, CancellationToken cancellationToken)
     {
-        var response = await _client.GetObjectAsync(_options.Bucket, Key(hash), cancellationToken);
-        return response.ResponseStream;
+        try
+        {
+            var response = await _client.GetObjectAsync(_options.Bucket, Key(hash), cancellationToken);
+            return response.ResponseStream;
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            // As the disk store: a missing blob is a FileNotFoundException (answered 503 by the downloads).
+            throw new FileNotFoundException($"Blob {hash} is not in the bucket.", e);
+        }
     }
 
     public async Task<bool> ExistsAsync(string hash, CancellationToken cancellationToken)

@@ -1,0 +1,180 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using System.Security.Claims;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.Extensions.Options;
+using Schoolbel.Server.People;
+using Schoolbel.Server.SignIn;
+
+namespace Schoolbel.Server.Documents;
+
+/// <summary>
+/// The school cookie (<c>sb_session</c>) as the cookie handler would read it, decrypted at most
+/// once per <see cref="DownloadOptions.CookieCacheTime"/> per node instead of on every download.
+/// Entries are keyed by SHA-256 of the cookie value, never by the value itself: a collision would
+/// let one cookie stand for another, so the hash must be one nobody can aim at. This saves only
+/// the decryption; whether the session is still open is checked on every request
+/// (<see cref="SessionStore.IsCachedActive"/>), so sign-out and revocation are not delayed by it.
+/// </summary>
+internal sealed class SchoolCookieTickets
+{
+    private readonly ConcurrentDictionary<UInt128, CookieTicket> _entries = new();
+    private readonly Lock _sweepLock = new();
+    private readonly CookieAuthenticationOptions _cookie;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _lifetime;
+    private readonly int _maxEntries;
+    private int _count;
+
+    public SchoolCookieTickets(IOptionsMonitor<CookieAuthenticationOptions> cookies, IOptions<DownloadOptions> options, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(cookies);
+        ArgumentNullException.ThrowIfNull(options);
+        _cookie = cookies.Get(SchoolbelSchemes.SchoolCookie);
+        _time = time;
+        _lifetime = options.Value.CookieCacheTime;
+        _maxEntries = options.Value.CookieCacheEntries;
+    }
+
+    /// <summary>Whether the cookie handler slides the cookie's expiry (then a due renewal must go the full way).</summary>
+    public bool SlidingExpiration => _cookie.SlidingExpiration;
+
+    /// <summary>Decrypted cookies held now (for tests and diagnosis).</summary>
+    public int Count => Volatile.Read(ref _count);
+
+    /// <summary>The request's school cookie, or null when there is none or it does not decrypt.</summary>
+    public CookieTicket? Find(HttpContext context)
+    {
+        // The handler's own cookie manager: the same name, and chunked cookies put together the same way.
+        var value = _cookie.CookieManager.GetRequestCookie(context, _cookie.Cookie.Name!);
+        if (string.IsNullOrEmpty(value))
+        {
+            return null;
+        }
+
+        var key = KeyOf(value);
+        var now = _time.GetUtcNow();
+        if (_entries.TryGetValue(key, out var cached))
+        {
+            if (cached.CachedUntil > now)
+            {
+                return cached;
+            }
+
+            if (_entries.TryRemove(new KeyValuePair<UInt128, CookieTicket>(key, cached)))
+            {
+                Interlocked.Decrement(ref _count);
+            }
+        }
+
+        // As the handler does: no TLS token binding here, so no purpose beyond the handler's own.
+        var ticket = _cookie.TicketDataFormat.Unprotect(value);
+        if (ticket is null || CookieTicket.From(ticket.Principal, ticket.Properties.IssuedUtc, ticket.Properties.ExpiresUtc, ticket.Properties.AllowRefresh ?? true, now + _lifetime) is not { } entry)
+        {
+            return null;
+        }
+
+        if (_lifetime > TimeSpan.Zero)
+        {
+            Store(key, entry, now);
+        }
+
+        return entry;
+    }
+
+    private static UInt128 KeyOf(string value)
+    {
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(MemoryMarshal.AsBytes(value.AsSpan()), hash);
+        // 128 of the 256 bits: finding another cookie with the same key still takes ~2^128 tries.
+        return MemoryMarshal.Read<UInt128>(hash);
+    }
+
+    private void Store(UInt128 key, CookieTicket entry, DateTimeOffset now)
+    {
+        if (Volatile.Read(ref _count) >= _maxEntries)
+        {
+            Sweep(now);
+        }
+
+        if (_entries.TryAdd(key, entry))
+        {
+            Interlocked.Increment(ref _count);
+        }
+    }
+
+    /// <summary>Drops expired entries; when that is not enough, everything (each costs only a decryption to get back).</summary>
+    private void Sweep(DateTimeOffset now)
+    {
+        lock (_sweepLock)
+        {
+            if (Volatile.Read(ref _count) < _maxEntries)
+            {
+                return;
+            }
+
+            foreach (var (key, entry) in _entries)
+            {
+                if (entry.CachedUntil <= now && _entries.TryRemove(new KeyValuePair<UInt128, CookieTicket>(key, entry)))
+                {
+                    Interlocked.Decrement(ref _count);
+                }
+            }
+
+            if (Volatile.Read(ref _count) >= _maxEntries * 9 / 10)
+            {
+                _entries.Clear();
+                Volatile.Write(ref _count, 0);
+            }
+        }
+    }
+}
+
+/// <summary>What the fast path needs of a decrypted school cookie. <see cref="Principal"/> is shared: read it, never change it.</summary>
+internal sealed record CookieTicket(
+    ClaimsPrincipal Principal,
+    Guid SchoolId,
+    Guid PersonId,
+    PersonRole Role,
+    Guid SessionId,
+    bool HasPendingStep,
+    DateTimeOffset? IssuedUtc,
+    DateTimeOffset? ExpiresUtc,
+    bool AllowRefresh,
+    DateTimeOffset CachedUntil)
+{
+    /// <summary>Null when the principal lacks what a school member's cookie always has (then the full path decides).</summary>
+    public static CookieTicket? From(ClaimsPrincipal principal, DateTimeOffset? issuedUtc, DateTimeOffset? expiresUtc, bool allowRefresh, DateTimeOffset cacheUntil)
+    {
+        ArgumentNullException.ThrowIfNull(principal);
+        if (principal.Identity?.IsAuthenticated != true
+            || principal.SchoolId() is not { } school
+            || !Guid.TryParse(principal.FindFirstValue(ClaimTypes.NameIdentifier), out var person)
+            || principal.Role() is not { } role
+            || principal.SessionId() is not { } session)
+        {
+            return null;
+        }
+
+        // Steps the person must take first are enforced by page filters; leave those people to the full path.
+        var pending = principal.HasClaim(c => c.Type is CookieSessions.MustChangePasswordClaim or CookieSessions.MustEnrolTwoFactorClaim);
+        var until = expiresUtc is { } expires && expires < cacheUntil ? expires : cacheUntil;
+        return new CookieTicket(principal, school, person, role, session, pending, issuedUtc, expiresUtc, allowRefresh, until);
+    }
+
+    /// <summary>
+    /// True when the cookie handler would accept this ticket at <paramref name="now"/> without
+    /// doing anything: not expired, and (with sliding expiry) not yet due for renewal, which
+    /// happens once less time remains than has passed since it was issued.
+    /// </summary>
+    public bool IsQuietAt(DateTimeOffset now, bool slidingExpiration)
+    {
+        if (HasPendingStep || (ExpiresUtc is { } expires && expires < now))
+        {
+            return false;
+        }
+
+        return !(slidingExpiration && AllowRefresh && IssuedUtc is { } issued && ExpiresUtc is { } until && until - now < now - issued);
+    }
+}
