@@ -6,6 +6,7 @@ using Schoolbel.Server.HotReads;
 using Schoolbel.Server.Lessons;
 using Schoolbel.Server.Ops;
 using Schoolbel.Server.People;
+using Schoolbel.Server.Planner;
 using Schoolbel.Server.Schools;
 using Schoolbel.Server.SignIn;
 using Schoolbel.Server.Web;
@@ -63,6 +64,7 @@ internal static class SchoolbelApp
         services.AddSchoolbelCourses();
         services.AddSchoolbelDocuments(builder.Configuration);
         services.AddSchoolbelLessons();
+        services.AddSchoolbelPlanner();
         services.AddSchoolbelOps(builder.Configuration);
         services.AddSchoolbelTelemetry(builder.Configuration);
         services.AddSchoolbelWeb();
@@ -99,7 +101,9 @@ internal static class SchoolbelApp
         api.MapCoursesApi();
         api.MapDocumentsApi();
         api.MapLessonsApi();
+        api.MapPlannerApi();
         app.MapSchoolbelDocuments();
+        app.MapSchoolbelPlanner();
         app.MapRazorPages();
         return app;
     }

@@ -33,6 +33,9 @@ public sealed class TenantIsolationTests(SharedApps apps)
         "/signin/external",
         // Prometheus scrapes: allowed by address or scrape token (MetricsAccess), never by a user.
         "/metrics",
+        // Calendar apps cannot sign in: the secret in the URL is the key (stored as a hash, revocable),
+        // and it only ever finds a feed of the school in the URL.
+        "/calendar/{token}.ics",
     ];
 
     [Theory]
@@ -45,6 +48,7 @@ public sealed class TenantIsolationTests(SharedApps apps)
         var victimToken = await CreateTokenIdAsync(victim);
         var victimSession = await CreateSessionIdAsync(victim);
         var victimContent = await DocumentsSamples.CreateAsync(victim);
+        var victimPlanner = await PlannerSamples.CreateAsync(victim);
         var before = await CountVictimRowsAsync(app, victim);
         var samples = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -57,6 +61,8 @@ public sealed class TenantIsolationTests(SharedApps apps)
             ["lessonId"] = victimContent.LessonId.ToString(),
             ["uploadId"] = victimContent.UploadId.ToString(),
             ["sessionId"] = victimSession.ToString(),
+            ["plannerItemId"] = victimPlanner.PlannerItemId.ToString(),
+            ["timetableSlotId"] = victimPlanner.TimetableSlotId.ToString(),
         };
         var secrets = new[] { victim.Tag, victim.Id.ToString(), victim.Pupil.Id.ToString(), victim.Course.Id.ToString() };
 

@@ -80,6 +80,7 @@ internal sealed class DemoSchoolSeeder(SchoolbelDb db, PasswordHasher hasher, Ti
             db.CourseTeachers.Add(new CourseTeacher { SchoolId = school.Id, CourseId = course.Id, TeacherId = teacher.Id });
         }
 
+        AddDemoPlanner(school.Id, schoolClass.Id, courses[0].Id, courses[1].Id, teacher.Id, now);
         db.Operators.Add(platformOperator);
         // One SaveChanges is one transaction: a crash leaves the database empty, so the next
         // start simply seeds again.
@@ -109,5 +110,50 @@ internal sealed class DemoSchoolSeeder(SchoolbelDb db, PasswordHasher hasher, Ti
             new DemoAccount("school admin", SchoolCode, admin.Username, Password),
             new DemoAccount("operator", null, platformOperator.Username, Password),
         ];
+    }
+
+    /// <summary>A week's timetable for the class and a few planner items in the coming school days, so the planner shows a real week.</summary>
+    private void AddDemoPlanner(Guid schoolId, Guid classId, Guid maths, Guid dutch, Guid teacherId, DateTime now)
+    {
+        (DayOfWeek Day, int Hour, int Minute, Guid Course, string Room)[] lessons =
+        [
+            (DayOfWeek.Monday, 8, 30, maths, "A101"), (DayOfWeek.Monday, 9, 20, dutch, "A102"),
+            (DayOfWeek.Tuesday, 8, 30, dutch, "A102"), (DayOfWeek.Tuesday, 10, 25, maths, "A101"),
+            (DayOfWeek.Wednesday, 8, 30, maths, "A101"),
+            (DayOfWeek.Thursday, 9, 20, dutch, "A102"), (DayOfWeek.Thursday, 11, 15, maths, "A101"),
+            (DayOfWeek.Friday, 8, 30, dutch, "A102"), (DayOfWeek.Friday, 9, 20, maths, "A101"),
+        ];
+        foreach (var (day, hour, minute, course, room) in lessons)
+        {
+            var start = new TimeOnly(hour, minute);
+            db.Add(new Planner.TimetableSlot { SchoolId = schoolId, ClassId = classId, CourseId = course, Weekday = day, Start = start, End = start.AddMinutes(50), Room = room });
+        }
+
+        var schoolDay = Lessons.SchoolTime.LocalDate(now);
+        DateOnly NextSchoolDay(DateOnly from, int count)
+        {
+            for (var found = 0; found < count;)
+            {
+                from = from.AddDays(1);
+                found += from.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday ? 0 : 1;
+            }
+
+            return from;
+        }
+
+        (Planner.PlannerItemKind Kind, Guid Course, int InDays, string Title, string? Details)[] items =
+        [
+            (Planner.PlannerItemKind.Homework, maths, 1, "Oefeningen breuken p. 42, 1 tot 8", null),
+            (Planner.PlannerItemKind.Bring, maths, 2, "Geodriehoek en passer", null),
+            (Planner.PlannerItemKind.Test, dutch, 3, "Toets spelling: werkwoorden", "Leer hoofdstuk 3 en de lijst met werkwoorden."),
+        ];
+        foreach (var (kind, course, inDays, title, details) in items)
+        {
+            db.Add(new Planner.PlannerItem
+            {
+                SchoolId = schoolId, CourseId = course, ClassId = classId, Kind = kind, Day = NextSchoolDay(schoolDay, inDays),
+                Title = title, Details = details, CreatedBy = teacherId, CreatedAt = now, UpdatedAt = now,
+            });
+        }
     }
 }
