@@ -1,7 +1,9 @@
 using Schoolbel.Server.Admission;
+using Schoolbel.Server.Assignments;
 using Schoolbel.Server.Courses;
 using Schoolbel.Server.Data;
 using Schoolbel.Server.Documents;
+using Schoolbel.Server.Grades;
 using Schoolbel.Server.HotReads;
 using Schoolbel.Server.Lessons;
 using Schoolbel.Server.Ops;
@@ -65,6 +67,8 @@ internal static class SchoolbelApp
         services.AddSchoolbelDocuments(builder.Configuration);
         services.AddSchoolbelLessons();
         services.AddSchoolbelPlanner();
+        services.AddSchoolbelAssignments();
+        services.AddSchoolbelGrades();
         services.AddSchoolbelOps(builder.Configuration);
         services.AddSchoolbelTelemetry(builder.Configuration);
         services.AddSchoolbelWeb();
@@ -104,6 +108,10 @@ internal static class SchoolbelApp
         api.MapPlannerApi();
         app.MapSchoolbelDocuments();
         app.MapSchoolbelPlanner();
+        api.MapAssignmentsApi();
+        api.MapGradesApi();
+        app.MapSchoolbelAssignments();
+        app.MapSchoolbelGrades();
         app.MapRazorPages();
         return app;
     }

@@ -49,6 +49,7 @@ public sealed class TenantIsolationTests(SharedApps apps)
         var victimSession = await CreateSessionIdAsync(victim);
         var victimContent = await DocumentsSamples.CreateAsync(victim);
         var victimPlanner = await PlannerSamples.CreateAsync(victim);
+        var victimWork = await AssignmentsSamples.CreateAsync(victim);
         var before = await CountVictimRowsAsync(app, victim);
         var samples = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -63,6 +64,10 @@ public sealed class TenantIsolationTests(SharedApps apps)
             ["sessionId"] = victimSession.ToString(),
             ["plannerItemId"] = victimPlanner.PlannerItemId.ToString(),
             ["timetableSlotId"] = victimPlanner.TimetableSlotId.ToString(),
+            ["assignmentId"] = victimWork.AssignmentId.ToString(),
+            ["submissionId"] = victimWork.SubmissionId.ToString(),
+            ["fileId"] = victimWork.FileId.ToString(),
+            ["evaluationId"] = victimWork.EvaluationId.ToString(),
         };
         var secrets = new[] { victim.Tag, victim.Id.ToString(), victim.Pupil.Id.ToString(), victim.Course.Id.ToString() };
 
@@ -194,6 +199,6 @@ public sealed class TenantIsolationTests(SharedApps apps)
         var tokens = await db.AccessTokens.IgnoreQueryFilters().Where(t => t.SchoolId == id).Select(t => t.Name + t.RevokedAt).ToListAsync();
         tokens.AddRange(await db.Set<SignInSession>().IgnoreQueryFilters().Where(s => s.SchoolId == id).Select(s => s.Id + ":" + s.EndedAt).ToListAsync());
         return string.Join("|", people.Order(StringComparer.Ordinal)) + "#" + string.Join("|", classes) + "#" + string.Join("|", courses)
-            + "#" + links + "#" + string.Join("|", tokens);
+            + "#" + links + "#" + string.Join("|", tokens) + "#" + await AssignmentsSamples.FingerprintAsync(db, id);
     }
 }

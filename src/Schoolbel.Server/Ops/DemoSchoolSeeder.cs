@@ -82,6 +82,7 @@ internal sealed class DemoSchoolSeeder(SchoolbelDb db, PasswordHasher hasher, Ti
 
         AddDemoPlanner(school.Id, schoolClass.Id, courses[0].Id, courses[1].Id, teacher.Id, now);
         db.Operators.Add(platformOperator);
+        AddSampleAssignment(school.Id, courses[0].Id, schoolClass.Id, teacher.Id, pupil.Id, now);
         // One SaveChanges is one transaction: a crash leaves the database empty, so the next
         // start simply seeds again.
         try
@@ -155,5 +156,55 @@ internal sealed class DemoSchoolSeeder(SchoolbelDb db, PasswordHasher hasher, Ti
                 Title = title, Details = details, CreatedBy = teacherId, CreatedAt = now, UpdatedAt = now,
             });
         }
+    }
+
+    /// <summary>
+    /// One graded assignment for 3B (due in a week at 08:30) and one released test score for
+    /// the first pupil, so the assignments, today and grades pages show something real.
+    /// </summary>
+    private void AddSampleAssignment(Guid schoolId, Guid courseId, Guid classId, Guid teacherId, Guid pupilId, DateTime now)
+    {
+        var due = Lessons.SchoolTime.AtUtc(Lessons.SchoolTime.LocalDate(now).AddDays(7), new TimeOnly(8, 30));
+        var assignment = new Assignments.Assignment
+        {
+            SchoolId = schoolId,
+            CourseId = courseId,
+            Title = "Oefeningen breuken",
+            Instructions = "Maak oefening 1 tot 10 op blz. 42 en dien je oplossing in als foto of pdf.",
+            DueAt = due,
+            Graded = true,
+            MaxScore = 10,
+            CreatedAt = now,
+            CreatedBy = teacherId,
+        };
+        var assignmentEvaluation = new Grades.Evaluation
+        {
+            SchoolId = schoolId,
+            CourseId = courseId,
+            Name = assignment.Title,
+            Date = Lessons.SchoolTime.LocalDate(due),
+            MaxScore = 10,
+            Category = Assignments.AssignmentBook.AssignmentCategory,
+            AssignmentId = assignment.Id,
+            CreatedAt = now,
+            CreatedBy = teacherId,
+        };
+        assignment.EvaluationId = assignmentEvaluation.Id;
+        var test = new Grades.Evaluation
+        {
+            SchoolId = schoolId,
+            CourseId = courseId,
+            Name = "Toets hoofdstuk 1",
+            Date = Lessons.SchoolTime.LocalDate(now).AddDays(-3),
+            MaxScore = 20,
+            Weight = 2,
+            Category = "toets",
+            ReleasedAt = now,
+            CreatedAt = now,
+            CreatedBy = teacherId,
+        };
+        db.AddRange(assignment, assignmentEvaluation, test);
+        db.Add(new Assignments.AssignmentClass { SchoolId = schoolId, AssignmentId = assignment.Id, ClassId = classId });
+        db.Add(new Grades.Score { SchoolId = schoolId, EvaluationId = test.Id, PupilId = pupilId, Points = 14, RecordedAt = now, RecordedBy = teacherId, ReleasedAt = now });
     }
 }

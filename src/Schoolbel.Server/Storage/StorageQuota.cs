@@ -194,12 +194,14 @@ public sealed partial class StorageQuota(SchoolbelDb db, IOptions<StorageOptions
         var now = time.GetUtcNow().UtcDateTime;
         var school = db.CurrentSchoolId ?? throw new InvalidOperationException("No school in scope.");
         var versions = db.Set<DocumentVersion>();
+        // Assignment attachments and hand-ins count against the same quota as documents.
+        var assignmentFiles = db.Set<Assignments.AssignmentFile>();
         var reservations = db.Set<StorageReservation>();
         // One statement (scalar subqueries), so both sums come from the same snapshot.
         var sums = await db.Schools.AsNoTracking().Where(s => s.Id == school)
             .Select(s => new
             {
-                Stored = versions.Sum(v => (long?)v.Length) ?? 0,
+                Stored = (versions.Sum(v => (long?)v.Length) ?? 0) + (assignmentFiles.Sum(f => (long?)f.Length) ?? 0),
                 Reserved = reservations.Where(r => r.ExpiresAt > now).Sum(r => (long?)r.Bytes) ?? 0,
             })
             .FirstAsync(cancellationToken);
