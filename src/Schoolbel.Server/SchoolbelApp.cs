@@ -6,6 +6,8 @@ using Schoolbel.Server.Documents;
 using Schoolbel.Server.Grades;
 using Schoolbel.Server.HotReads;
 using Schoolbel.Server.Lessons;
+using Schoolbel.Server.Messages;
+using Schoolbel.Server.Notifications;
 using Schoolbel.Server.Ops;
 using Schoolbel.Server.People;
 using Schoolbel.Server.Planner;
@@ -69,6 +71,8 @@ internal static class SchoolbelApp
         services.AddSchoolbelPlanner();
         services.AddSchoolbelAssignments();
         services.AddSchoolbelGrades();
+        services.AddSchoolbelMessages(builder.Configuration);
+        services.AddSchoolbelNotifications(builder.Configuration);
         services.AddSchoolbelOps(builder.Configuration);
         services.AddSchoolbelTelemetry(builder.Configuration);
         services.AddSchoolbelWeb();
@@ -112,6 +116,10 @@ internal static class SchoolbelApp
         api.MapGradesApi();
         app.MapSchoolbelAssignments();
         app.MapSchoolbelGrades();
+        api.MapMessagesApi();
+        api.MapNotificationsApi();
+        app.MapSchoolbelMessages();
+        app.MapSchoolbelNotifications();
         app.MapRazorPages();
         return app;
     }

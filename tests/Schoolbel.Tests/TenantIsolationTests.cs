@@ -50,6 +50,7 @@ public sealed class TenantIsolationTests(SharedApps apps)
         var victimContent = await DocumentsSamples.CreateAsync(victim);
         var victimPlanner = await PlannerSamples.CreateAsync(victim);
         var victimWork = await AssignmentsSamples.CreateAsync(victim);
+        var victimMessages = await MessagesSamples.CreateAsync(victim);
         var before = await CountVictimRowsAsync(app, victim);
         var samples = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -68,6 +69,9 @@ public sealed class TenantIsolationTests(SharedApps apps)
             ["submissionId"] = victimWork.SubmissionId.ToString(),
             ["fileId"] = victimWork.FileId.ToString(),
             ["evaluationId"] = victimWork.EvaluationId.ToString(),
+            ["messageId"] = victimMessages.MessageId.ToString(),
+            ["attachmentId"] = victimMessages.AttachmentId.ToString(),
+            ["notificationId"] = victimMessages.NotificationId.ToString(),
         };
         var secrets = new[] { victim.Tag, victim.Id.ToString(), victim.Pupil.Id.ToString(), victim.Course.Id.ToString() };
 
@@ -198,6 +202,7 @@ public sealed class TenantIsolationTests(SharedApps apps)
             + await db.ParentLinks.IgnoreQueryFilters().CountAsync(m => m.SchoolId == id);
         var tokens = await db.AccessTokens.IgnoreQueryFilters().Where(t => t.SchoolId == id).Select(t => t.Name + t.RevokedAt).ToListAsync();
         tokens.AddRange(await db.Set<SignInSession>().IgnoreQueryFilters().Where(s => s.SchoolId == id).Select(s => s.Id + ":" + s.EndedAt).ToListAsync());
+        tokens.Add(await MessagesSamples.StateAsync(db, id));
         return string.Join("|", people.Order(StringComparer.Ordinal)) + "#" + string.Join("|", classes) + "#" + string.Join("|", courses)
             + "#" + links + "#" + string.Join("|", tokens) + "#" + await AssignmentsSamples.FingerprintAsync(db, id);
     }

@@ -13,7 +13,7 @@ namespace Schoolbel.Server.Assignments;
 /// the teacher's reviews. Hand-ins themselves go through <see cref="SubmissionIntake"/>.
 /// Every query runs under the school filter; callers check the course with <see cref="CourseAccess"/> first.
 /// </summary>
-public sealed partial class AssignmentBook(SchoolbelDb db, CourseAccess access, HotCache cache, TimeProvider time, ILogger<AssignmentBook> logger)
+public sealed partial class AssignmentBook(SchoolbelDb db, CourseAccess access, HotCache cache, Grades.GradeNotifications notifications, TimeProvider time, ILogger<AssignmentBook> logger)
 {
     public const int MaxTitleLength = 200;
     public const int MaxInstructionsLength = 20_000;
@@ -389,6 +389,11 @@ public sealed partial class AssignmentBook(SchoolbelDb db, CourseAccess access, 
 
         await db.SaveChangesAsync(cancellationToken);
         cache.Invalidate(HotTags.Person(pupilId));
+        if (input.Action == ReviewAction.Release)
+        {
+            await notifications.ReleasedAsync([pupilId], assignment.CourseId, assignment.Title, cancellationToken);
+        }
+
         LogReviewed(logger, assignmentId, pupilId, review.Status);
         return ReviewView.Of(review, assignment.MaxScore);
     }

@@ -13,7 +13,7 @@ namespace Schoolbel.Server.Grades;
 /// codes, releasing them, and the weighted totals pupils and parents see. Callers check the course
 /// with <see cref="CourseAccess"/> first; every query runs under the school filter.
 /// </summary>
-public sealed partial class Gradebook(SchoolbelDb db, CourseAccess access, HotCache cache, TimeProvider time, ILogger<Gradebook> logger)
+public sealed partial class Gradebook(SchoolbelDb db, CourseAccess access, HotCache cache, GradeNotifications notifications, TimeProvider time, ILogger<Gradebook> logger)
 {
     public const decimal MaxScoreLimit = 10_000;
     public const decimal MaxWeight = 100;
@@ -213,8 +213,13 @@ public sealed partial class Gradebook(SchoolbelDb db, CourseAccess access, HotCa
             current.ReleasedAt = evaluation.ReleasedAt is null ? null : now;
         }
 
+        // On a released evaluation a new or changed score is visible at once: say so.
+        var shown = db.ChangeTracker.Entries<Score>()
+            .Where(e => e.State is EntityState.Added or EntityState.Modified && e.Entity.ReleasedAt is not null)
+            .Select(e => e.Entity.PupilId).ToList();
         await db.SaveChangesAsync(cancellationToken);
         cache.Invalidate(pupilIds.Select(HotTags.Person));
+        await notifications.ReleasedAsync(shown, courseId, evaluation.Name, cancellationToken);
         LogRecorded(logger, rows.Count, evaluationId, editor.PersonId);
         return (await SheetAsync(courseId, evaluationId, cancellationToken))!;
     }
@@ -232,9 +237,11 @@ public sealed partial class Gradebook(SchoolbelDb db, CourseAccess access, HotCa
         evaluation.ReleasedAt ??= now;
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
+        var newlyShown = await db.Set<Score>().Where(s => s.EvaluationId == evaluationId && s.ReleasedAt == null).Select(s => s.PupilId).ToListAsync(cancellationToken);
         await db.Set<Score>().Where(s => s.EvaluationId == evaluationId && s.ReleasedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.ReleasedAt, now), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        await notifications.ReleasedAsync(newlyShown, courseId, evaluation.Name, cancellationToken);
         var count = await db.Set<Score>().CountAsync(s => s.EvaluationId == evaluationId, cancellationToken);
         LogReleased(logger, evaluationId);
         return EvaluationView.Of(evaluation, count);

@@ -15,7 +15,7 @@ namespace Schoolbel.Server.Grades;
 internal static class GradesEndpoints
 {
     public static IServiceCollection AddSchoolbelGrades(this IServiceCollection services) =>
-        services.AddScoped<Gradebook>().AddScoped<GradeReleases>().AddScoped<GradeReaders>();
+        services.AddScoped<Gradebook>().AddScoped<GradeReleases>().AddScoped<GradeReaders>().AddScoped<GradeNotifications>();
 
     public static void MapSchoolbelGrades(this IEndpointRouteBuilder endpoints)
     {

@@ -83,6 +83,7 @@ internal sealed class DemoSchoolSeeder(SchoolbelDb db, PasswordHasher hasher, Ti
         AddDemoPlanner(school.Id, schoolClass.Id, courses[0].Id, courses[1].Id, teacher.Id, now);
         db.Operators.Add(platformOperator);
         AddSampleAssignment(school.Id, courses[0].Id, schoolClass.Id, teacher.Id, pupil.Id, now);
+        Messages.DemoMessages.Add(db, school.Id, teacher, admin, parent, [pupil, pupil2], now);
         // One SaveChanges is one transaction: a crash leaves the database empty, so the next
         // start simply seeds again.
         try

@@ -104,10 +104,11 @@ public sealed partial class StorageCollector(
     private async Task<int> DeleteUnreferencedBlobsAsync(SchoolbelDb db, DateTime cutoff, DateTime fileCutoff, CancellationToken cancellationToken)
     {
         var versions = db.Set<DocumentVersion>().IgnoreQueryFilters();
-        // Assignment attachments and hand-ins point at blobs too; their bytes stay while they do.
+        // Assignment files and message attachments point at blobs too; their bytes stay while they do.
         var assignmentFiles = db.Set<Assignments.AssignmentFile>().IgnoreQueryFilters();
+        var attachments = db.Set<Messages.MessageAttachment>().IgnoreQueryFilters();
         var candidates = await db.Set<Blob>()
-            .Where(b => b.LastUsedAt < cutoff && !versions.Any(v => v.BlobHash == b.Hash) && !assignmentFiles.Any(f => f.BlobHash == b.Hash))
+            .Where(b => b.LastUsedAt < cutoff && !versions.Any(v => v.BlobHash == b.Hash) && !assignmentFiles.Any(f => f.BlobHash == b.Hash) && !attachments.Any(a => a.BlobHash == b.Hash))
             .Select(b => b.Hash)
             .Take(1000)
             .ToListAsync(cancellationToken);
@@ -118,7 +119,7 @@ public sealed partial class StorageCollector(
             // upload reusing these bytes at this moment either renewed LastUsedAt first (we skip)
             // or finds no row and records the blob again.
             var gone = await db.Set<Blob>()
-                .Where(b => b.Hash == hash && b.LastUsedAt < cutoff && !versions.Any(v => v.BlobHash == b.Hash) && !assignmentFiles.Any(f => f.BlobHash == b.Hash))
+                .Where(b => b.Hash == hash && b.LastUsedAt < cutoff && !versions.Any(v => v.BlobHash == b.Hash) && !assignmentFiles.Any(f => f.BlobHash == b.Hash) && !attachments.Any(a => a.BlobHash == b.Hash))
                 .ExecuteDeleteAsync(cancellationToken);
             if (gone == 0)
             {

@@ -1,0 +1,162 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using Schoolbel.Server.Data;
+using Schoolbel.Server.Documents;
+using Schoolbel.Server.Storage;
+
+namespace Schoolbel.Server.Messages;
+
+/// <summary>Configuration section <c>Messages</c>.</summary>
+public sealed class MessagesOptions
+{
+    public const string Section = "Messages";
+
+    /// <summary>Largest attachment in bytes (default 20 MB; documents are the place for large files).</summary>
+    [Range(1, 2L * 1024 * 1024 * 1024)]
+    public long MaxAttachmentBytes { get; set; } = 20L * 1024 * 1024;
+
+    [Range(1, 50)]
+    public int MaxAttachments { get; set; } = 10;
+
+    /// <summary>Uploaded attachments not sent within this time are removed.</summary>
+    public TimeSpan UnsentAttachmentRetention { get; set; } = TimeSpan.FromDays(1);
+}
+
+public enum AttachmentStatus
+{
+    Created,
+    BadRequest,
+    TooLarge,
+    UnsupportedType,
+}
+
+public sealed record AttachmentResult(AttachmentStatus Status, string? Message = null, AttachmentView? Attachment = null);
+
+/// <summary>
+/// Attachments go through the documents' upload path: streamed to a temp file while hashed
+/// (<see cref="IBlobStore.StageAsync"/>), sniffed, committed under their SHA-256 (stored once
+/// however many messages carry them), with the per-file limit checked before and while reading.
+/// </summary>
+public sealed partial class MessageAttachments(SchoolbelDb db, IBlobStore store, IOptions<MessagesOptions> options, TimeProvider time, ILogger<MessageAttachments> logger)
+{
+    public long MaxBytes => options.Value.MaxAttachmentBytes;
+
+    public async Task<AttachmentResult> UploadAsync(string? fileName, long? declaredLength, Stream body, Guid personId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        if (FileNames.Problem(fileName) is { } problem)
+        {
+            return new AttachmentResult(AttachmentStatus.BadRequest, problem);
+        }
+
+        var max = options.Value.MaxAttachmentBytes;
+        if (declaredLength > max)
+        {
+            LogTooLarge(logger, personId, declaredLength.Value, max);
+            return TooLarge(max);
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        var pending = await db.Set<MessageAttachment>().CountAsync(a => a.UploadedBy == personId && a.MessageId == null, cancellationToken);
+        if (pending >= options.Value.MaxAttachments * 2)
+        {
+            return new AttachmentResult(AttachmentStatus.BadRequest, "Je hebt al veel bijlagen klaarstaan die nog bij geen bericht horen; verstuur eerst je bericht.");
+        }
+
+        StagedBlob staged;
+        try
+        {
+            staged = await store.StageAsync(body, declaredLength ?? max, cancellationToken);
+        }
+        catch (BlobTooLargeException)
+        {
+            LogTooLarge(logger, personId, max + 1, max);
+            return TooLarge(max);
+        }
+
+        using (staged)
+        {
+            var sniffed = FileSniffer.Sniff(staged.Head.Span, fileName!);
+            if (!sniffed.Allowed)
+            {
+                return new AttachmentResult(AttachmentStatus.UnsupportedType, "Dit soort bestand (een programma) kan je niet meesturen.");
+            }
+
+            await RecordBlobAsync(staged, sniffed.ContentType, now, cancellationToken);
+            await store.CommitAsync(staged, cancellationToken);
+            var attachment = new MessageAttachment
+            {
+                SchoolId = db.CurrentSchoolId ?? throw new InvalidOperationException("No school in scope."),
+                UploadedBy = personId,
+                BlobHash = staged.Hash,
+                FileName = fileName!,
+                ContentType = sniffed.ContentType,
+                Length = staged.Length,
+                CreatedAt = now,
+            };
+            db.Add(attachment);
+            await db.SaveChangesAsync(cancellationToken);
+            return new AttachmentResult(AttachmentStatus.Created, Attachment: new AttachmentView(attachment.Id, attachment.FileName, attachment.ContentType, attachment.Length));
+        }
+    }
+
+    /// <summary>Sends an attachment's bytes, always as a download (never rendered in our origin).</summary>
+    public async Task<IResult> ServeAsync(HttpContext context, MessageAttachment attachment, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(attachment);
+        var headers = context.Response.Headers;
+        headers.CacheControl = "private, max-age=31536000, immutable";
+        var disposition = new ContentDispositionHeaderValue("attachment");
+        disposition.SetHttpFileName(attachment.FileName);
+        headers.ContentDisposition = disposition.ToString();
+        var etag = new EntityTagHeaderValue($"\"{attachment.BlobHash}\"");
+        if (store.LocalPath(attachment.BlobHash) is { } path)
+        {
+            return TypedResults.PhysicalFile(path, attachment.ContentType, entityTag: etag, enableRangeProcessing: true);
+        }
+
+        return TypedResults.Stream(await store.OpenReadAsync(attachment.BlobHash, cancellationToken), attachment.ContentType, entityTag: etag);
+    }
+
+    /// <summary>Removes uploads that never went out with a message (all schools; the blobs are left to the storage collector).</summary>
+    public async Task<int> RemoveUnsentAsync(CancellationToken cancellationToken)
+    {
+        var cutoff = time.GetUtcNow().UtcDateTime - options.Value.UnsentAttachmentRetention;
+        return await db.Set<MessageAttachment>().IgnoreQueryFilters().Where(a => a.MessageId == null && a.CreatedAt < cutoff).ExecuteDeleteAsync(cancellationToken);
+    }
+
+    // As for documents: the blob row first, with a fresh LastUsedAt, so the collector leaves these bytes alone.
+    private async Task RecordBlobAsync(StagedBlob staged, string contentType, DateTime now, CancellationToken cancellationToken)
+    {
+        var touched = await db.Set<Blob>().Where(b => b.Hash == staged.Hash)
+            .ExecuteUpdateAsync(s => s.SetProperty(b => b.LastUsedAt, now), cancellationToken);
+        if (touched > 0)
+        {
+            return;
+        }
+
+        try
+        {
+            db.Add(new Blob { Hash = staged.Hash, Length = staged.Length, ContentType = contentType, LastUsedAt = now });
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            // The same bytes arrived at the same moment elsewhere; their row serves us too.
+            db.ChangeTracker.Clear();
+            if (!await db.Set<Blob>().AnyAsync(b => b.Hash == staged.Hash, cancellationToken))
+            {
+                throw;
+            }
+        }
+    }
+
+    private static AttachmentResult TooLarge(long max) =>
+        new(AttachmentStatus.TooLarge, $"Deze bijlage is te groot: een bijlage mag hoogstens {DocumentUploads.Size(max)} zijn. Deel grote bestanden via de documenten van een vak.");
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Attachment refused: {Length} bytes over the limit {Max} from {PersonId}")]
+    private static partial void LogTooLarge(ILogger logger, Guid personId, long length, long max);
+}
