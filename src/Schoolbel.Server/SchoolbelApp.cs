@@ -4,6 +4,7 @@ using Schoolbel.Server.Courses;
 using Schoolbel.Server.Data;
 using Schoolbel.Server.Documents;
 using Schoolbel.Server.Grades;
+using Schoolbel.Server.Exercises;
 using Schoolbel.Server.HotReads;
 using Schoolbel.Server.Lessons;
 using Schoolbel.Server.Messages;
@@ -73,6 +74,7 @@ internal static class SchoolbelApp
         services.AddSchoolbelGrades();
         services.AddSchoolbelMessages(builder.Configuration);
         services.AddSchoolbelNotifications(builder.Configuration);
+        services.AddSchoolbelExercises();
         services.AddSchoolbelOps(builder.Configuration);
         services.AddSchoolbelTelemetry(builder.Configuration);
         services.AddSchoolbelWeb();
@@ -110,6 +112,7 @@ internal static class SchoolbelApp
         api.MapDocumentsApi();
         api.MapLessonsApi();
         api.MapPlannerApi();
+        api.MapExercisesApi();
         app.MapSchoolbelDocuments();
         app.MapSchoolbelPlanner();
         api.MapAssignmentsApi();

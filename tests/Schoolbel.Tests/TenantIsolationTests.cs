@@ -51,6 +51,7 @@ public sealed class TenantIsolationTests(SharedApps apps)
         var victimPlanner = await PlannerSamples.CreateAsync(victim);
         var victimWork = await AssignmentsSamples.CreateAsync(victim);
         var victimMessages = await MessagesSamples.CreateAsync(victim);
+        var victimExerciseSet = await Exercises.ExerciseSamples.CreateSetAsync(victim);
         var before = await CountVictimRowsAsync(app, victim);
         var samples = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -72,6 +73,7 @@ public sealed class TenantIsolationTests(SharedApps apps)
             ["messageId"] = victimMessages.MessageId.ToString(),
             ["attachmentId"] = victimMessages.AttachmentId.ToString(),
             ["notificationId"] = victimMessages.NotificationId.ToString(),
+            ["setId"] = victimExerciseSet.ToString(),
         };
         var secrets = new[] { victim.Tag, victim.Id.ToString(), victim.Pupil.Id.ToString(), victim.Course.Id.ToString() };
 

@@ -81,6 +81,9 @@ internal sealed class DemoSchoolSeeder(SchoolbelDb db, PasswordHasher hasher, Ti
         }
 
         AddDemoPlanner(school.Id, schoolClass.Id, courses[0].Id, courses[1].Id, teacher.Id, now);
+        var (exerciseSet, exerciseItems) = Exercises.DemoExercises.TafelsVan7(school.Id, courses[0].Id, teacher.Id, now);
+        db.Add(exerciseSet);
+        db.AddRange(exerciseItems);
         db.Operators.Add(platformOperator);
         AddSampleAssignment(school.Id, courses[0].Id, schoolClass.Id, teacher.Id, pupil.Id, now);
         Messages.DemoMessages.Add(db, school.Id, teacher, admin, parent, [pupil, pupil2], now);

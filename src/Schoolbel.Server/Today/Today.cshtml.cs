@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using System.Security.Claims;
+using Schoolbel.Server.Courses;
+using Schoolbel.Server.Exercises;
 using Schoolbel.Server.Lessons;
 using Schoolbel.Server.People;
 using Schoolbel.Server.Schools;
@@ -10,7 +12,7 @@ namespace Schoolbel.Server.Today;
 
 [Authorize(Policy = SchoolbelPolicies.SchoolMember)]
 [SchoolEndpoint]
-public sealed class TodayModel(TodayQueries queries, LessonPlanner lessons) : PageModel
+public sealed class TodayModel(TodayQueries queries, LessonPlanner lessons, CourseAccess access, ExerciseTasks exerciseTasks) : PageModel
 {
     public TodayView? View { get; private set; }
     public string FirstName { get; private set; } = "";
@@ -21,6 +23,9 @@ public sealed class TodayModel(TodayQueries queries, LessonPlanner lessons) : Pa
     /// <summary>A teacher's lessons due in the coming week, with the exact time per class.</summary>
     public IReadOnlyList<LessonSummary> Upcoming { get; private set; } = [];
 
+    /// <summary>A pupil's current exercise tasks.</summary>
+    public IReadOnlyList<TaskView> ExerciseTasks { get; private set; } = [];
+
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {
         var name = User.FindFirstValue(ClaimTypes.Name) ?? "";
@@ -29,6 +34,8 @@ public sealed class TodayModel(TodayQueries queries, LessonPlanner lessons) : Pa
         if (View.Role == PersonRole.Pupil)
         {
             Lessons = await lessons.PublishedForPupilAsync(User.PersonId(), cancellationToken);
+            var membership = await access.PupilAsync(User.PersonId(), cancellationToken);
+            ExerciseTasks = await exerciseTasks.ForPupilAsync(User.PersonId(), membership.ClassIds, cancellationToken);
         }
         else if (View.Role == PersonRole.Teacher)
         {
