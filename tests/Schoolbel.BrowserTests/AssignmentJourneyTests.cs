@@ -13,7 +13,7 @@ public sealed partial class AssignmentJourneyTests(BrowserApp app) : IClassFixtu
 
         // The teacher creates a graded assignment from the course.
         var teacher = await SignInAsync("leerkracht");
-        await teacher.ClickAsync("text=Wiskunde 3B");
+        await teacher.GetByRole(AriaRole.Link, new() { Name = "Wiskunde 3B", Exact = true }).ClickAsync();
         await teacher.WaitForURLAsync("**/demo/courses/**");
         await teacher.ClickAsync(".course-links >> text=Opdrachten");
         await teacher.WaitForURLAsync("**/assignments");

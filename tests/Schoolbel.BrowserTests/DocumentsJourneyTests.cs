@@ -9,7 +9,7 @@ public sealed class DocumentsJourneyTests(BrowserApp app) : IClassFixture<Browse
     {
         BrowserApp.Require();
         var teacher = await SignInAsync("leerkracht");
-        await teacher.ClickAsync("text=Wiskunde 3B");
+        await teacher.GetByRole(AriaRole.Link, new() { Name = "Wiskunde 3B", Exact = true }).ClickAsync();
         await teacher.WaitForURLAsync("**/demo/courses/**");
         var courseUrl = teacher.Url;
 

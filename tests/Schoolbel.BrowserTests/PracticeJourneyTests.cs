@@ -18,7 +18,7 @@ public sealed partial class PracticeJourneyTests(BrowserApp app) : IClassFixture
         await page.ClickAsync("button[type=submit]");
         await page.WaitForURLAsync("**/demo/");
 
-        await page.ClickAsync("text=Wiskunde 3B");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Wiskunde 3B", Exact = true }).ClickAsync();
         await page.WaitForURLAsync("**/demo/courses/**");
         await page.ClickAsync("a:has-text('Oefeningen')");
         await page.WaitForURLAsync("**/exercises");

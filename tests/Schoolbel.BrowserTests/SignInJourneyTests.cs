@@ -19,10 +19,10 @@ public sealed class SignInJourneyTests(BrowserApp app) : IClassFixture<BrowserAp
         await page.WaitForURLAsync("**/demo/");
         var heading = await page.TextContentAsync("h1");
         Assert.Equal("Dag Lotte", heading?.Trim());
-        Assert.True(await page.Locator("text=Wiskunde 3B").IsVisibleAsync());
+        Assert.True(await page.GetByRole(AriaRole.Link, new() { Name = "Wiskunde 3B", Exact = true }).IsVisibleAsync());
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = BrowserApp.ScreenshotPath("pupil-today"), FullPage = true });
 
-        await page.ClickAsync("text=Wiskunde 3B");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Wiskunde 3B", Exact = true }).ClickAsync();
         await page.WaitForURLAsync("**/demo/courses/**");
         Assert.Equal("Wiskunde 3B", (await page.TextContentAsync("h1"))?.Trim());
     }
