@@ -49,9 +49,22 @@ public sealed class OpsLiveJourneyTests(BrowserApp app) : IClassFixture<BrowserA
             }
         });
 
-        await page.WaitForFunctionAsync(
-            "() => document.querySelectorAll('svg[data-chart=rate] polyline, svg[data-chart=rate] circle').length > 0"
-            + " && Number(document.querySelector('[data-live=p50]').textContent.replace(',', '.')) > 0");
+        try
+        {
+            // A figure with a non-zero digit: "0,42", "7" or, on a slow machine, "1.204,5" (Dutch
+            // thousands separator), which Number() would not read.
+            await page.WaitForFunctionAsync(
+                "() => document.querySelectorAll('svg[data-chart=rate] polyline, svg[data-chart=rate] circle').length > 0"
+                + " && /[1-9]/.test(document.querySelector('[data-live=p50]').textContent)");
+        }
+        catch (TimeoutException e)
+        {
+            var shown = await page.TextContentAsync("[data-live=p50]");
+            var status = await page.Locator("[data-live=status]").AllTextContentsAsync();
+            throw new InvalidOperationException(
+                $"The live page never showed traffic: p50 '{shown}', status '{string.Join(" ", status)}', console: {string.Join(" | ", problems)}", e);
+        }
+
         await stop.CancelAsync();
         await traffic;
         Assert.NotEqual("–", (await page.TextContentAsync("[data-live=requestRate]"))?.Trim());
