@@ -18,9 +18,10 @@ public sealed class SimulatorAgainstServerTests
         Assert.Empty(report.Totals.ErrorsByKind);
         var course = report.Step(Steps.Course);
         Assert.Equal(60, course.Count);
-        Assert.InRange(course.Latency.P99Ms, 2_000, 2_600);
+        // 1,990 not 2,000: the stall's timer and the histogram's buckets can land a hair under 2 s (CI saw 1,999.87).
+        Assert.InRange(course.Latency.P99Ms, 1_990, 2_600);
         Assert.True(course.Latency.P50Ms < 500, $"p50 was {course.Latency.P50Ms} ms");
-        Assert.InRange(report.Totals.JourneyLatency.P99Ms, 2_000, 2_600);
+        Assert.InRange(report.Totals.JourneyLatency.P99Ms, 1_990, 2_600);
 
         // Open model: the server saw a today page every 50 ms, stalls or not. The schedule is
         // uniform, so the n-th journey's first request comes n x 50 ms after the first one's.
