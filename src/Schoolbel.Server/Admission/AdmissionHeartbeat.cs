@@ -45,13 +45,32 @@ public sealed class AdmissionHeartbeat : IHostedService, IAdmissionState, IDispo
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _timer = _time.CreateTimer(_ => Beat(), null, _interval, _interval);
+        // One-shot, re-armed after each beat rather than periodic: on a clock moved far ahead
+        // (tests' FakeTimeProvider advanced by days) a periodic timer would beat once for every
+        // missed tick, millions of times; a missed beat has nothing to catch up anyway.
+        // Armed only once assigned, so the first beat always finds the timer to re-arm.
+        _timer = _time.CreateTimer(_ => BeatAndRearm(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _timer.Change(_interval, Timeout.InfiniteTimeSpan);
         return Task.CompletedTask;
+    }
+
+    private void BeatAndRearm()
+    {
+        try
+        {
+            Beat();
+        }
+        finally
+        {
+            // Change on a timer already disposed (the host stopping) is a no-op returning false.
+            _timer?.Change(_interval, Timeout.InfiniteTimeSpan);
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
-        _timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        // Disposed rather than paused: a beat running right now would re-arm a paused timer.
+        _timer?.Dispose();
         return Task.CompletedTask;
     }
 

@@ -196,8 +196,7 @@ internal sealed partial class MorningWarmUpService(IServiceScopeFactory scopes, 
             return;
         }
 
-        using var timer = new PeriodicTimer(options.Value.WarmUpCheckInterval, time);
-        do
+        while (true)
         {
             try
             {
@@ -214,8 +213,18 @@ internal sealed partial class MorningWarmUpService(IServiceScopeFactory scopes, 
             {
                 LogFailed(logger, e);
             }
+
+            // A fresh delay per check rather than a PeriodicTimer, which on a clock moved far
+            // ahead (tests' FakeTimeProvider) would run once per missed interval.
+            try
+            {
+                await Task.Delay(options.Value.WarmUpCheckInterval, time, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Warming the cache failed; trying again at the next check")]

@@ -260,9 +260,19 @@ internal sealed partial class DeliveryService(DeliveryJob job, IOptions<Notifica
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.Value.DeliveryInterval, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        // A fresh delay per round rather than a PeriodicTimer, which on a clock moved far ahead
+        // (tests' FakeTimeProvider) would run a round once per missed interval.
+        while (true)
         {
+            try
+            {
+                await Task.Delay(options.Value.DeliveryInterval, time, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+
             if (brownOut.IsActive)
             {
                 // Counters, digests, e-mail and push can wait for the calm; messages are visible by the clock anyway.

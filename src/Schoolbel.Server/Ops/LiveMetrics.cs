@@ -92,11 +92,13 @@ public sealed partial class LiveMetrics : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), _time);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            // A fresh delay per round rather than a PeriodicTimer: on a FakeTimeProvider moved
+            // 91 days ahead, a periodic timer fires once per missed second (7.8 million times).
+            while (true)
             {
+                await Task.Delay(TimeSpan.FromSeconds(1), _time, stoppingToken);
                 try
                 {
                     Tick();

@@ -149,9 +149,19 @@ internal sealed partial class StorageCollectorService(StorageCollector collector
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.Value.CollectInterval, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        // A fresh delay per round rather than a PeriodicTimer, which on a clock moved far ahead
+        // (tests' FakeTimeProvider) would run a round once per missed interval.
+        while (true)
         {
+            try
+            {
+                await Task.Delay(options.Value.CollectInterval, time, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+
             if (brownOut.IsActive)
             {
                 // Collecting can wait for the calm; pupils cannot.
