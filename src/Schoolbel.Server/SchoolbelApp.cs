@@ -12,6 +12,7 @@ using Schoolbel.Server.Notifications;
 using Schoolbel.Server.Ops;
 using Schoolbel.Server.People;
 using Schoolbel.Server.Planner;
+using Schoolbel.Server.Scaling;
 using Schoolbel.Server.Schools;
 using Schoolbel.Server.SignIn;
 using Schoolbel.Server.Web;
@@ -62,6 +63,8 @@ internal static class SchoolbelApp
         // First of all hosted services: the database must be migrated before anything else
         // (the Data Protection key ring, for one) reads from it at start-up.
         services.AddHostedService<StartupService>();
+        // Redis (optional): shared abuse budgets and cache invalidation between nodes.
+        services.AddSchoolbelScaling(builder.Configuration);
         services.AddSchoolbelSchools(builder.Configuration);
         services.AddSchoolbelSignIn(builder.Configuration);
         services.AddSchoolbelHotReads(builder.Configuration);

@@ -38,18 +38,13 @@ internal sealed partial class AdmissionMiddleware(
         var signedIn = context.User.Identity?.IsAuthenticated == true;
         var priority = RequestClassifier.PriorityOf(context, signedIn);
 
-        if (!budgets.TryAddress(context.Connection.RemoteIpAddress))
+        // One round trip for both budgets (to Redis when nodes share them, else this node's own).
+        var verdict = await budgets.TryTakeAsync(context.Connection.RemoteIpAddress, signedIn ? UserKey(context.User) : null);
+        if (verdict != BudgetVerdict.Within)
         {
-            CountShed(ShedReason.IpBudget, school, priority);
-            LogBudget(logger, "address", school);
-            await WaitingAnswers.WriteTooManyAsync(context, 1 + Random.Shared.Next(2));
-            return;
-        }
-
-        if (signedIn && !budgets.TryUser(UserKey(context.User)))
-        {
-            CountShed(ShedReason.UserBudget, school, priority);
-            LogBudget(logger, "user", school);
+            var user = verdict == BudgetVerdict.User;
+            CountShed(user ? ShedReason.UserBudget : ShedReason.IpBudget, school, priority);
+            LogBudget(logger, user ? "user" : "address", school);
             await WaitingAnswers.WriteTooManyAsync(context, 1 + Random.Shared.Next(2));
             return;
         }

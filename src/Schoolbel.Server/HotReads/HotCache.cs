@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.ComponentModel;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Options;
+using Schoolbel.Server.Scaling;
 
 namespace Schoolbel.Server.HotReads;
 
@@ -19,10 +20,15 @@ namespace Schoolbel.Server.HotReads;
 /// and a read throws away an entry whose tags were invalidated at or after that stamp.
 /// </para>
 /// <para>
-/// In memory on this node only (L1); values are sealed, immutable records that System.Text.Json
-/// can serialize, and tags name schools, courses, classes and people, so a shared L2 and
-/// backplane (Redis) can be added without changing the callers. Until then a change reaches the
-/// other nodes when their entries expire (<see cref="HotReadsOptions.Lifetime"/>).
+/// In memory on each node (L1 only: a shared L2 would cost a Redis round trip and a deserialization
+/// per hot read, while a miss here costs one database read per node). With Redis configured,
+/// <see cref="Invalidate"/> also goes to every other node over <see cref="ClusterBus"/>, where
+/// <see cref="InvalidateHere"/> runs: the tags get a stamp <em>on the receiving node's clock at
+/// receipt</em>, so the stamp rule above holds there too (a load that started there before the
+/// message arrived may have read the old rows, and is thrown away), whatever the clocks of the
+/// nodes say. When a node may have missed messages (Redis was away), it forgets everything
+/// (<see cref="InvalidateAllHere"/>). Without Redis, or while it is away, a change reaches the other
+/// nodes when their entries expire (<see cref="HotReadsOptions.Lifetime"/>).
 /// </para>
 /// </summary>
 public sealed partial class HotCache
@@ -33,6 +39,7 @@ public sealed partial class HotCache
     private readonly TimeProvider _time;
     private readonly ILogger<HotCache> _logger;
     private readonly HybridCacheEntryOptions _entryOptions;
+    private readonly ClusterBus? _bus;
 
     // A peek reads this node's copy only: it never loads, and never stores the "nothing" it found.
     private static readonly HybridCacheEntryOptions PeekOptions = new()
@@ -42,11 +49,13 @@ public sealed partial class HotCache
     private readonly ConcurrentDictionary<string, long> _invalidated = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, KindCounters> _counters = new(StringComparer.Ordinal);
     private long _lastStamp;
+    private long _allInvalidatedAt;
 
-    public HotCache(HybridCache cache, TimeProvider time, IOptions<HotReadsOptions> options, ILogger<HotCache> logger)
+    public HotCache(HybridCache cache, TimeProvider time, IOptions<HotReadsOptions> options, ILogger<HotCache> logger, ClusterBus? bus = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _cache = cache;
+        _bus = bus;
         _time = time;
         _logger = logger;
         _entryOptions = new HybridCacheEntryOptions { Expiration = options.Value.Lifetime, LocalCacheExpiration = options.Value.Lifetime };
@@ -143,12 +152,20 @@ public sealed partial class HotCache
 
     /// <summary>
     /// Forgets every entry with one of these tags, at once on this node. Call after the write
-    /// committed. The local part is synchronous; a distributed part (once there is one) goes on
-    /// in the background.
+    /// committed. The local part is synchronous; telling the other nodes (with Redis) goes on in
+    /// the background and never fails the write.
     /// </summary>
     public void Invalidate(params IEnumerable<string> tags)
     {
         ArgumentNullException.ThrowIfNull(tags);
+        var list = tags as IReadOnlyCollection<string> ?? [.. tags];
+        InvalidateHere(list);
+        _bus?.Publish(ClusterMessages.CacheTags, list);
+    }
+
+    /// <summary>Forgets every entry with one of these tags on this node only (another node's invalidation).</summary>
+    internal void InvalidateHere(IEnumerable<string> tags)
+    {
         var at = Stamp();
         foreach (var tag in tags)
         {
@@ -158,6 +175,21 @@ public sealed partial class HotCache
             {
                 _ = ObserveAsync(removal, tag);
             }
+        }
+    }
+
+    /// <summary>
+    /// Forgets every entry on this node: after it may have missed other nodes' invalidations.
+    /// Entries whose loads started before now are refused even if the removal below is slow.
+    /// </summary>
+    internal void InvalidateAllHere()
+    {
+        var at = Stamp();
+        InterlockedMax(ref _allInvalidatedAt, at);
+        var removal = _cache.RemoveByTagAsync("*");
+        if (!removal.IsCompletedSuccessfully)
+        {
+            _ = ObserveAsync(removal, "*");
         }
     }
 
@@ -184,8 +216,28 @@ public sealed partial class HotCache
     /// <summary>How often the loader of <paramref name="kind"/> ran.</summary>
     public long LoadsOf(string kind) => _counters.TryGetValue(kind, out var counters) ? Interlocked.Read(ref counters.Loads) : 0;
 
+    private static void InterlockedMax(ref long target, long value)
+    {
+        var current = Volatile.Read(ref target);
+        while (value > current)
+        {
+            var seen = Interlocked.CompareExchange(ref target, value, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
+    }
+
     private bool IsFresh(string[] tags, long stamp)
     {
+        if (Volatile.Read(ref _allInvalidatedAt) >= stamp)
+        {
+            return false;
+        }
+
         foreach (var tag in tags)
         {
             if (_invalidated.TryGetValue(tag, out var at) && at >= stamp)

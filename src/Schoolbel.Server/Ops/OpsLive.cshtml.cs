@@ -13,7 +13,7 @@ namespace Schoolbel.Server.Ops;
 [Authorize(Policy = SchoolbelPolicies.Operator)]
 [PlatformEndpoint]
 [Admission.AdmissionPriority(Admission.RequestPriority.Critical)] // the operator must see the overload while it happens
-public sealed class OpsLiveModel(LiveMetrics live) : PageModel
+public sealed class OpsLiveModel(LiveMetrics live, Scaling.RedisGate redis) : PageModel
 {
     /// <summary>Dutch names of the shed reasons, by their metric tag.</summary>
     public static readonly IReadOnlyDictionary<string, string> ReasonNames = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -30,7 +30,15 @@ public sealed class OpsLiveModel(LiveMetrics live) : PageModel
 
     public LiveView View { get; private set; } = null!;
 
-    public void OnGet() => View = live.Read();
+    /// <summary>Whether this node shares its limits through Redis (as of this page load).</summary>
+    public Scaling.RedisStatus Redis { get; private set; } = null!;
+
+    public async Task OnGetAsync()
+    {
+        View = live.Read();
+        await redis.ProbeAsync();
+        Redis = redis.Status();
+    }
 
     /// <summary>A number for a card, or a dash when there is none.</summary>
     public static string Show(double? value) =>

@@ -23,7 +23,8 @@ internal static class OpsServiceCollectionExtensions
         services.AddScoped<DemoSchoolSeeder>();
         services.AddHealthChecks()
             .AddDbContextCheck<SchoolbelDb>("database", tags: ["ready"])
-            .AddCheck<MigrationsHealthCheck>("migrations", tags: ["ready"]);
+            .AddCheck<MigrationsHealthCheck>("migrations", tags: ["ready"])
+            .AddCheck<Scaling.RedisHealthCheck>("redis", tags: ["ready"]);
         return services;
     }
 
@@ -32,8 +33,29 @@ internal static class OpsServiceCollectionExtensions
         // Liveness says only that the process answers; readiness that it can do real work.
         endpoints.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false })
             .AllowAnonymous().WithMetadata(new PlatformEndpointAttribute(), new UnlimitedEndpointAttribute());
-        endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") })
+        endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = WriteReadinessAsync })
             .AllowAnonymous().WithMetadata(new PlatformEndpointAttribute(), new UnlimitedEndpointAttribute());
+    }
+
+    /// <summary>
+    /// The overall status on the first line, as before ("Healthy", "Degraded", "Unhealthy"), so
+    /// load balancers and scripts keep working; then one line per check that is not healthy, with
+    /// its reason (e.g. "redis: Redis onbereikbaar: limieten per node"). Degraded answers 200:
+    /// the node still serves.
+    /// </summary>
+    private static Task WriteReadinessAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        var text = new System.Text.StringBuilder(report.Status.ToString());
+        foreach (var (name, entry) in report.Entries)
+        {
+            if (entry.Status != HealthStatus.Healthy)
+            {
+                text.Append('\n').Append(name).Append(": ").Append(entry.Description ?? entry.Exception?.Message ?? entry.Status.ToString());
+            }
+        }
+
+        return context.Response.WriteAsync(text.ToString(), context.RequestAborted);
     }
 }
 

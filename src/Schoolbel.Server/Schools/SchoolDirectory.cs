@@ -10,7 +10,7 @@ namespace Schoolbel.Server.Schools;
 /// every <see cref="MaxAge"/> (other nodes learn of a new school within that time) and at once
 /// on this node after a change.
 /// </summary>
-public sealed class SchoolDirectory(IServiceScopeFactory scopes, TimeProvider time) : IDisposable
+public sealed class SchoolDirectory(IServiceScopeFactory scopes, TimeProvider time, Scaling.ClusterBus? bus = null) : IDisposable
 {
     private static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(30);
     private readonly SemaphoreSlim _reload = new(1, 1);
@@ -30,8 +30,15 @@ public sealed class SchoolDirectory(IServiceScopeFactory scopes, TimeProvider ti
 
     public void Dispose() => _reload.Dispose();
 
-    /// <summary>Call after creating or changing a school.</summary>
-    public void Invalidate() => _snapshot = null;
+    /// <summary>Call after creating or changing a school: reloads here at once, and on the other nodes (with Redis) within a round trip.</summary>
+    public void Invalidate()
+    {
+        InvalidateHere();
+        bus?.Publish(Scaling.ClusterMessages.Schools, ["*"]);
+    }
+
+    /// <summary>Reloads on this node only (another node changed a school).</summary>
+    internal void InvalidateHere() => _snapshot = null;
 
     private async ValueTask<Snapshot> CurrentAsync(CancellationToken cancellationToken)
     {

@@ -32,7 +32,7 @@ public sealed partial class PasswordSignIn(
             return SignInAttempt.Failed;
         }
 
-        if (!budget.HasRoom(address))
+        if (!await budget.HasRoomAsync(address))
         {
             LogAddressThrottled(logger, address, db.CurrentSchoolId);
             return SignInAttempt.Throttled(options.Value.FailedAttemptsWindow);
@@ -55,7 +55,7 @@ public sealed partial class PasswordSignIn(
 
         if (person is null || answer.Result == PasswordCheck.Failed)
         {
-            budget.RecordFailure(address);
+            await budget.RecordFailureAsync(address);
             if (person is not null)
             {
                 person.FailedSignIns++;
@@ -128,16 +128,23 @@ public sealed record SignInAttempt(SignInResult Result, Person? Person, int Posi
 
 /// <summary>
 /// Failed attempts per network address. Generous on purpose: a whole school signs in from
-/// one public address, so this only stops floods, never a class that mistypes.
+/// one public address, so this only stops floods, never a class that mistypes. With Redis the
+/// count is shared by all nodes (a fixed window per address: the window starts at the first
+/// failure), so spreading a flood over the nodes gains nothing; without Redis, or while it does
+/// not answer, each node counts its own (a token bucket with the same budget).
 /// </summary>
 public sealed class FailedSignInBudget : IDisposable
 {
     private readonly PartitionedRateLimiter<string> _limiter;
+    private readonly SignInOptions _settings;
+    private readonly Scaling.RedisGate? _redis;
 
-    public FailedSignInBudget(IOptions<SignInOptions> options)
+    public FailedSignInBudget(IOptions<SignInOptions> options, Scaling.RedisGate? redis = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var settings = options.Value;
+        _settings = settings;
+        _redis = redis is { IsConfigured: true } ? redis : null;
         _limiter = PartitionedRateLimiter.Create<string, string>(address => RateLimitPartition.GetTokenBucketLimiter(address, _ =>
             new TokenBucketRateLimiterOptions
             {
@@ -149,15 +156,48 @@ public sealed class FailedSignInBudget : IDisposable
             }));
     }
 
-    public bool HasRoom(IPAddress? address) =>
-        (_limiter.GetStatistics(Key(address))?.CurrentAvailablePermits ?? 1) > 0;
-
-    public void RecordFailure(IPAddress? address)
+    public async ValueTask<bool> HasRoomAsync(IPAddress? address)
     {
+        if (_redis is not null)
+        {
+            var key = RedisKeyOf(_redis, address);
+            var failures = await _redis.TryAsync("signin-failures", async db => (long?)await db.StringGetAsync(key) ?? 0L);
+            if (failures is { } shared)
+            {
+                return shared < _settings.FailedAttemptsPerAddress;
+            }
+        }
+
+        return (_limiter.GetStatistics(Key(address))?.CurrentAvailablePermits ?? 1) > 0;
+    }
+
+    public async ValueTask RecordFailureAsync(IPAddress? address)
+    {
+        if (_redis is not null)
+        {
+            var key = RedisKeyOf(_redis, address);
+            var window = (long)_settings.FailedAttemptsWindow.TotalMilliseconds;
+            var counted = await _redis.TryAsync("signin-failures", async db =>
+            {
+                // One round trip: count, and start the window with the first failure.
+                var transaction = db.CreateTransaction();
+                var count = transaction.StringIncrementAsync(key);
+                _ = transaction.KeyExpireAsync(key, TimeSpan.FromMilliseconds(window), StackExchange.Redis.ExpireWhen.HasNoExpiry);
+                await transaction.ExecuteAsync();
+                return await count;
+            });
+            if (counted is not null)
+            {
+                return;
+            }
+        }
+
         using var lease = _limiter.AttemptAcquire(Key(address));
     }
 
     public void Dispose() => _limiter.Dispose();
 
     private static string Key(IPAddress? address) => address?.ToString() ?? "unknown";
+
+    private static string RedisKeyOf(Scaling.RedisGate redis, IPAddress? address) => redis.Name("signin-failures:" + Key(address));
 }

@@ -9,10 +9,11 @@ namespace Schoolbel.Server.SignIn;
 /// <summary>
 /// Server-side sessions behind the cookie. Checking one is the hot path of every page view,
 /// so the answer is cached per node for a few seconds: the common case needs no database
-/// round trip. Ending a session takes effect at once on this node, and within
-/// <see cref="SignInOptions.SessionCheckCacheTime"/> on the others.
+/// round trip. Ending a session takes effect at once on this node, on the others within a Redis
+/// round trip when Redis is configured (<see cref="Scaling.ClusterBus"/>), and otherwise (or while
+/// Redis is away) within <see cref="SignInOptions.SessionCheckCacheTime"/>.
 /// </summary>
-public sealed class SessionStore(SchoolbelDb db, IMemoryCache cache, TimeProvider time, IOptions<SignInOptions> options, Admission.BrownOut brownOut)
+public sealed class SessionStore(SchoolbelDb db, IMemoryCache cache, TimeProvider time, IOptions<SignInOptions> options, Admission.BrownOut brownOut, Scaling.ClusterBus bus)
 {
     /// <summary>LastSeenAt (and a sliding expiry) is written at most this often, not on every request.</summary>
     private static readonly TimeSpan TouchInterval = TimeSpan.FromMinutes(5);
@@ -105,6 +106,7 @@ public sealed class SessionStore(SchoolbelDb db, IMemoryCache cache, TimeProvide
             .Where(s => s.Id == sessionId && s.PersonId == personId && s.EndedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.EndedAt, now), cancellationToken);
         cache.Remove(CacheKey(sessionId));
+        bus.Publish(Scaling.ClusterMessages.SessionsEnded, [sessionId.ToString("N")]);
         return ended > 0;
     }
 
@@ -128,10 +130,11 @@ public sealed class SessionStore(SchoolbelDb db, IMemoryCache cache, TimeProvide
             cache.Remove(CacheKey(id));
         }
 
+        bus.Publish(Scaling.ClusterMessages.SessionsEnded, [.. ids.Select(id => id.ToString("N"))]);
         return ids.Count;
     }
 
-    private static string CacheKey(Guid sessionId) => "session:" + sessionId.ToString("N");
+    internal static string CacheKey(Guid sessionId) => "session:" + sessionId.ToString("N");
 
     private sealed record CachedSession(bool Open, DateTime ExpiresAt, DateTime LastSeenAt, bool Persistent);
 }
