@@ -6,6 +6,7 @@ using Schoolbel.Server.Documents;
 using Schoolbel.Server.Grades;
 using Schoolbel.Server.Exercises;
 using Schoolbel.Server.HotReads;
+using Schoolbel.Server.Jobs;
 using Schoolbel.Server.Lessons;
 using Schoolbel.Server.Messages;
 using Schoolbel.Server.Notifications;
@@ -66,6 +67,7 @@ internal static class SchoolbelApp
         // Redis (optional): shared abuse budgets and cache invalidation between nodes.
         services.AddSchoolbelScaling(builder.Configuration);
         services.AddSchoolbelSchools(builder.Configuration);
+        services.AddSchoolbelJobs(builder.Configuration);
         services.AddSchoolbelSignIn(builder.Configuration);
         services.AddSchoolbelHotReads(builder.Configuration);
         services.AddSchoolbelPeople();

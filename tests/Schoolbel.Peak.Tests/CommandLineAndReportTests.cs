@@ -18,6 +18,7 @@ public sealed class CommandLineAndReportTests
             "--resume-share", "--warmup-sessions", "--warmup-concurrency", "--think-time", "--upload-kb", "--timeout", "--max-wait", "--out",
             "--server-pid", "--quiet", "--step-factor", "--step-duration", "--max-steps", "--max-p99", "--max-error-rate", "--max-waiting-share",
             "--phase-warmup", "--cooldown", "--capacity", "--factors", "--quiet-school", "--noisy-school", "--noisy-factor", "--drain",
+            "--exercise-answers", "--journey",
         ];
         foreach (var option in options)
         {
@@ -40,6 +41,17 @@ public sealed class CommandLineAndReportTests
         Assert.Equal(TimeSpan.FromMilliseconds(500), options.ThinkTime);
         Assert.Equal(TimeSpan.FromMinutes(1), options.Ramp);
         Assert.Equal(new TimeOnly(8, 30), options.StartAt);
+
+        // Exercises are off unless asked for; the practice journey is pupils answering, 10 a journey unless told.
+        Assert.Equal(0, options.EffectiveExerciseAnswers);
+        var practice = PeakOptionsParser.Parse(["run", "--journey", "practice", "--teacher-share", "0.2"], out error, out _);
+        Assert.Null(error);
+        Assert.True(practice!.PracticeJourney);
+        Assert.Equal(10, practice.EffectiveExerciseAnswers);
+        Assert.Equal(0, practice.TeacherShare);
+        Assert.Equal(3, PeakOptionsParser.Parse(["run", "--exercise-answers", "3"], out _, out _)!.EffectiveExerciseAnswers);
+        Assert.Null(PeakOptionsParser.Parse(["run", "--journey", "evening"], out error, out _));
+        Assert.Contains("--journey", error, StringComparison.Ordinal);
 
         Assert.Null(PeakOptionsParser.Parse(["run", "--bogus", "1"], out error, out _));
         Assert.Contains("--bogus", error, StringComparison.Ordinal);

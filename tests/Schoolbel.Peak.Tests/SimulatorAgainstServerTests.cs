@@ -56,6 +56,43 @@ public sealed class SimulatorAgainstServerTests
     }
 
     [Fact]
+    public async Task Pupils_end_the_morning_answering_exercises_from_the_practice_page_when_asked_to()
+    {
+        await using var server = await TinySchoolServer.StartAsync(new TinySchoolBehaviour { Lessons = true, Practice = true });
+
+        var report = await PeakHarness.RunAsync(PeakHarness.Options(server.BaseUri) with { Rate = 10, Duration = TimeSpan.FromSeconds(1), ExerciseAnswers = 3 });
+
+        Assert.Equal(10, report.Totals.Completed);
+        Assert.Empty(report.Totals.ErrorsByKind);
+        Assert.Equal(10, report.Step(Steps.Document).Ok);
+        Assert.Equal(30, report.Step(Steps.Practice).Ok);
+        Assert.Equal(30, report.Step(Steps.Answer).Ok);
+        // Every answer names an attempt the server served, with one guess in the field it offered.
+        Assert.Equal(30, server.Answers.Count);
+        Assert.All(server.Answers, a => Assert.True(a.Served && a.Values.Length == 1 && a.Values[0].Length > 0, $"{a.AttemptId}: {string.Join(",", a.Values)}"));
+        Assert.Contains(server.Answers, a => a.Values[0] is "x" or "y");
+        Assert.Contains(server.Answers, a => int.TryParse(a.Values[0], System.Globalization.CultureInfo.InvariantCulture, out var n) && n % 7 == 0);
+    }
+
+    [Fact]
+    public async Task The_practice_journey_only_answers_and_the_morning_journey_keeps_its_steps_by_default()
+    {
+        await using var server = await TinySchoolServer.StartAsync(new TinySchoolBehaviour { Lessons = true, Practice = true });
+
+        var practice = await PeakHarness.RunAsync(PeakHarness.Options(server.BaseUri) with { Rate = 10, Duration = TimeSpan.FromSeconds(1), PracticeJourney = true, ExerciseAnswers = 2 });
+        Assert.Equal(10, practice.Totals.Completed);
+        Assert.Equal(20, practice.Step(Steps.Answer).Ok);
+        Assert.DoesNotContain(practice.Steps, s => s.Step is Steps.Course or Steps.Lesson or Steps.Document);
+        Assert.Equal(0, server.Count("/documents/"));
+
+        // Without --exercise-answers a morning is what it always was.
+        var morning = await PeakHarness.RunAsync(PeakHarness.Options(server.BaseUri) with { Rate = 10, Duration = TimeSpan.FromSeconds(1) });
+        Assert.Equal(10, morning.Totals.Completed);
+        Assert.DoesNotContain(morning.Steps, s => s.Step is Steps.Practice or Steps.Answer);
+        Assert.Equal(20, server.Answers.Count);
+    }
+
+    [Fact]
     public async Task Teachers_make_a_lesson_upload_a_document_into_it_and_publish_it()
     {
         await using var server = await TinySchoolServer.StartAsync(new TinySchoolBehaviour { Lessons = true });

@@ -49,6 +49,9 @@ public sealed record TinySchoolBehaviour
 
     public int AdmissionRetryAfterSeconds { get; init; } = 1;
 
+    /// <summary>Whether the today page lists an exercise task whose practice page asks questions (alternately numeric and multiple choice).</summary>
+    public bool Practice { get; init; }
+
     /// <summary>How long a school's today, course and lesson pages take to serve (none when absent).</summary>
     public IReadOnlyDictionary<string, TimeSpan> PageDelays { get; init; } = new Dictionary<string, TimeSpan>();
 }
@@ -106,6 +109,12 @@ public sealed class TinySchoolServer : IAsyncDisposable
     public ConcurrentQueue<string[]> Publications { get; } = new();
 
     public int Count(string pathContains) => Requests.Count(r => r.Path.Contains(pathContains, StringComparison.Ordinal));
+
+    /// <summary>Answers received: the attempt answered, the values posted, and whether the attempt was one the server served.</summary>
+    public ConcurrentQueue<(string AttemptId, string[] Values, bool Served)> Answers { get; } = new();
+
+    private readonly ConcurrentDictionary<string, bool> _attempts = new();
+    private int _questions;
 
     /// <summary>Waiting answers (over the admission limit) sent, per school.</summary>
     public ConcurrentDictionary<string, int> WaitingAnswersSent { get; } = new();
@@ -232,7 +241,8 @@ public sealed class TinySchoolServer : IAsyncDisposable
                 return HttpResults.Content("<p>Even geduld: je bent nummer 3.</p>", "text/html", statusCode: 503);
             }
 
-            return Html($"""<h1>Dag</h1><ul><li><a href="/{code}/courses/11111111-1111-1111-1111-111111111111">Wiskunde 1A</a></li></ul>""");
+            var task = _behaviour.Practice ? $"""<li><a href="/{code}/courses/c1/practice?set=s1">Tafels van 7</a></li>""" : "";
+            return Html($"""<h1>Dag</h1><ul><li><a href="/{code}/courses/11111111-1111-1111-1111-111111111111">Wiskunde 1A</a></li>{task}</ul>""");
         });
         school.MapGet("/courses/{id}", async (string id) =>
         {
@@ -291,6 +301,36 @@ public sealed class TinySchoolServer : IAsyncDisposable
 
             Publications.Enqueue([.. form["classIds"].Select(c => c!)]);
             return HttpResults.Redirect($"/{code}/lessons/{id}");
+        });
+        school.MapGet("/courses/{id}/practice", () =>
+        {
+            // Like Schoolbel's practice page: a question form with the attempt, the anti-forgery token
+            // and the answer fields; the key stays here.
+            var n = Interlocked.Increment(ref _questions);
+            var attempt = "a" + n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            _attempts[attempt] = true;
+            var fields = n % 2 == 0
+                ? """<label><input type="radio" name="values" value="x"> 36</label><label><input type="radio" name="values" value="y"> 42</label>"""
+                : """<label>Antwoord <input name="values" id="answer" inputmode="decimal"></label>""";
+            return Html($"""
+                <p><a href="/{code}/courses/c1/exercises">Oefeningen</a></p>
+                <form method="post" action="/{code}/courses/c1/practice?handler=Answer&amp;set=s1" class="stack question" id="question">
+                <input type="hidden" name="attemptId" value="{attempt}"><p class="prompt">6 × 7 =</p>{fields}
+                <button type="submit">Controleer</button><input name="__RequestVerificationToken" type="hidden" value="{FormToken}"></form>
+                """);
+        });
+        school.MapPost("/courses/{id}/practice", async (HttpContext context) =>
+        {
+            var form = await context.Request.ReadFormAsync();
+            if (context.Request.Query["handler"] != "Answer" || context.Request.Query["set"] != "s1" || form["__RequestVerificationToken"] != FormToken)
+            {
+                return HttpResults.BadRequest();
+            }
+
+            var attempt = form["attemptId"].ToString();
+            var served = _attempts.TryRemove(attempt, out _);
+            Answers.Enqueue((attempt, [.. form["values"].Select(v => v!)], served));
+            return served ? Html("""<section id="feedback"><p>Nog niet juist.</p><a id="next" href="?set=s1">Volgende vraag</a></section>""") : HttpResults.Conflict();
         });
         school.MapGet("/documents/{id}/{version}", () => HttpResults.Bytes(new byte[_behaviour.DocumentBytes], "application/pdf"));
     }

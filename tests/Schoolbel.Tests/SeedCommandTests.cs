@@ -46,6 +46,11 @@ public sealed class SeedCommandTests
             Assert.Equal(60, parents);
             Assert.InRange(classes, 2, 4); // about 22 pupils a class
             Assert.InRange(courses, classes * 9, classes * 11); // about 10 courses a class
+            // Every class has an exercise set to practise, given to it as a current task.
+            var tasks = await db.Set<Schoolbel.Server.Exercises.ExerciseTask>().IgnoreQueryFilters().CountAsync(t => t.SchoolId == school.Id && t.ClassId != null);
+            var items = await db.Set<Schoolbel.Server.Exercises.ExerciseItem>().IgnoreQueryFilters().CountAsync(i => i.SchoolId == school.Id);
+            Assert.Equal(classes, tasks);
+            Assert.True(items >= classes * 10, $"{items} items for {classes} classes");
 
             // A second run over the same schools refuses, and writes nothing.
             var (again, _, error) = await RunAsync(folder, "seed", "--schools", "1", $"--Database:Provider={provider}", $"--Database:ConnectionString={connection}");

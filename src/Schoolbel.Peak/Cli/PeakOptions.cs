@@ -37,6 +37,15 @@ internal sealed record PeakOptions
 
     /// <summary>Size of the document each teacher uploads into the lesson they publish.</summary>
     public int UploadKiB { get; init; } = 200;
+
+    /// <summary>Exercises a pupil answers; null: none in the morning journey, 10 in the practice journey.</summary>
+    public int? ExerciseAnswers { get; init; }
+
+    /// <summary>Pupils only practise (today → a task's practice page → answers); no teachers or parents.</summary>
+    public bool PracticeJourney { get; init; }
+
+    /// <summary>What the pupils' journeys do after the options are applied: answers per journey and whether that is all.</summary>
+    public int EffectiveExerciseAnswers => ExerciseAnswers ?? (PracticeJourney ? 10 : 0);
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan MaxWait { get; init; } = TimeSpan.FromSeconds(120);
     public int? ServerPid { get; init; }
@@ -123,6 +132,10 @@ internal static class PeakOptionsParser
           --warmup-concurrency N   sign-ins at once during the warm-up (default 4)
           --think-time T           mean pause between clicks, 0.5x-1.5x at random; not counted as latency (default 1s)
           --upload-kb N            size of the document a teacher uploads (default 200)
+          --exercise-answers N     pupils end their morning on a task's practice page and answer N exercises
+                                   (plausible guesses; the key never leaves the server) (default 0: not at all)
+          --journey morning|practice   practice: pupils only, today → a task's practice page → --exercise-answers
+                                   answers (default 10), for answers per second (default morning)
           --timeout T              per request; a slower answer is a timeout error (default 30s)
           --max-wait T             most time one step spends on waiting pages (Retry-After) before giving up (default 120s)
 
@@ -237,6 +250,12 @@ internal static class PeakOptionsParser
             }
         }
 
+        if (options.PracticeJourney)
+        {
+            // Practice is the pupils' load: teachers and parents would only blur answers per second.
+            options = options with { TeacherShare = 0, ParentShare = 0 };
+        }
+
         error = Validate(options);
         return error is null ? options : null;
     }
@@ -336,6 +355,15 @@ internal static class PeakOptionsParser
                 return Duration(name, value, out var ramp, out error, allowZero: true) ? o with { Ramp = ramp } : null;
             case "upload-kb":
                 return Int(name, value, 1, out var uploadKiB, out error) ? o with { UploadKiB = uploadKiB } : null;
+            case "exercise-answers":
+                return Int(name, value, 0, out var answers, out error) ? o with { ExerciseAnswers = answers } : null;
+            case "journey":
+                return value switch
+                {
+                    "morning" => o with { PracticeJourney = false },
+                    "practice" => o with { PracticeJourney = true },
+                    _ => Invalid(name, value, "morning or practice", out error),
+                };
             case "think-time":
                 return Duration(name, value, out var think, out error, allowZero: true) ? o with { ThinkTime = think } : null;
             case "timeout":

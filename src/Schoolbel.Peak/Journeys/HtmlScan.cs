@@ -96,6 +96,73 @@ internal static partial class HtmlScan
         return values;
     }
 
+    /// <summary>
+    /// The question form of a practice page (<c>&lt;form id="question"&gt;</c>) filled in as a
+    /// pupil who does not know the answer would: one choice, a number or a word per text field,
+    /// one option per list. Null when the page has no question. The simulator never knows the
+    /// right answer (the server keeps it), so it answers plausibly and accepts being wrong.
+    /// </summary>
+    public static (Uri Action, IReadOnlyList<KeyValuePair<string, string>> Fields)? QuestionForm(string html, Uri page, Func<int, int> random)
+    {
+        ArgumentNullException.ThrowIfNull(html);
+        ArgumentNullException.ThrowIfNull(page);
+        ArgumentNullException.ThrowIfNull(random);
+        var form = QuestionFormBlock().Match(html);
+        if (!form.Success || AttributeValue(form.Groups["tag"].Value, "action") is not { } action || !Uri.TryCreate(page, action, out var uri))
+        {
+            return null;
+        }
+
+        var body = form.Groups["body"].Value;
+        var fields = new List<KeyValuePair<string, string>>();
+        var choices = new List<string>();
+        var choiceName = "";
+        foreach (Match input in InputTag().Matches(body))
+        {
+            var tag = input.Value;
+            var name = AttributeValue(tag, "name");
+            var type = AttributeValue(tag, "type")?.ToUpperInvariant() ?? "TEXT";
+            if (name is null)
+            {
+                continue;
+            }
+
+            if (type == "HIDDEN")
+            {
+                fields.Add(new(name, AttributeValue(tag, "value") ?? ""));
+            }
+            else if (type is "RADIO" or "CHECKBOX")
+            {
+                choices.Add(AttributeValue(tag, "value") ?? "");
+                choiceName = name;
+            }
+            else if (type is "TEXT" or "NUMBER")
+            {
+                // A number for a numeric field (a multiple of 7 is as good a guess as any), a word otherwise.
+                fields.Add(new(name, AttributeValue(tag, "inputmode") == "decimal"
+                    ? (7 * (1 + random(10))).ToString(System.Globalization.CultureInfo.InvariantCulture)
+                    : "een"));
+            }
+        }
+
+        if (choices.Count > 0)
+        {
+            fields.Add(new(choiceName, choices[random(choices.Count)]));
+        }
+
+        foreach (Match select in SelectBlock().Matches(body))
+        {
+            var options = OptionValue().Matches(select.Groups["body"].Value)
+                .Select(o => WebUtility.HtmlDecode(o.Groups["value"].Value)).Where(v => v.Length > 0).ToList();
+            if (AttributeValue(select.Groups["tag"].Value, "name") is { } name && options.Count > 0)
+            {
+                fields.Add(new(name, options[random(options.Count)]));
+            }
+        }
+
+        return (uri, fields);
+    }
+
     private static string? AttributeValue(string tag, string name)
     {
         foreach (Match attribute in Attribute().Matches(tag))
@@ -120,6 +187,15 @@ internal static partial class HtmlScan
 
     [GeneratedRegex(@"\schecked(?=[\s/>=])", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex CheckedAttribute();
+
+    [GeneratedRegex(@"(?<tag><form\b[^>]*\bid=""question""[^>]*>)(?<body>.*?)</form>", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Singleline)]
+    private static partial Regex QuestionFormBlock();
+
+    [GeneratedRegex(@"(?<tag><select\b[^>]*>)(?<body>.*?)</select>", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Singleline)]
+    private static partial Regex SelectBlock();
+
+    [GeneratedRegex(@"<option\b[^>]*\bvalue=""(?<value>[^""]*)""", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex OptionValue();
 
     [GeneratedRegex(@"<a\b[^>]*>", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex AnchorTag();

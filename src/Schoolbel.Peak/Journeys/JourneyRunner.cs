@@ -8,7 +8,11 @@ namespace Schoolbel.Peak.Journeys;
 /// <param name="BaseUri">The target with a trailing slash; every address is built from it.</param>
 /// <param name="ThinkTime">Mean pause between clicks (0.5x–1.5x at random); not counted as latency.</param>
 /// <param name="UploadBytes">Size of the document a teacher uploads into the lesson they publish.</param>
-internal sealed record JourneySettings(Uri BaseUri, string Password, TimeSpan ThinkTime, TimeSpan ConnectTimeout, int MaxUsers, int UploadBytes);
+/// <param name="ExerciseAnswers">Exercises a pupil answers at the end of the morning (0: none, as before these existed).</param>
+/// <param name="PracticeOnly">Pupils only practise: today → a task's practice page → <paramref name="ExerciseAnswers"/> answers.</param>
+internal sealed record JourneySettings(
+    Uri BaseUri, string Password, TimeSpan ThinkTime, TimeSpan ConnectTimeout, int MaxUsers, int UploadBytes,
+    int ExerciseAnswers = 0, bool PracticeOnly = false);
 
 /// <summary>
 /// Plays one virtual user's morning, step by step, in a browser of its own:
@@ -144,18 +148,32 @@ internal sealed class JourneyRunner(
             return true;
         }
 
+        if (settings.PracticeOnly)
+        {
+            return await PracticeAsync(browser, identity, today, journey, Record, attempts, cancellationToken);
+        }
+
+        var morning = await PupilMorningAsync(browser, identity, today, journey, Record, attempts, cancellationToken);
+        return morning && (settings.ExerciseAnswers <= 0 || await PracticeAsync(browser, identity, today, journey, Record, attempts, cancellationToken));
+    }
+
+    /// <summary>A pupil's course, lesson and document; false when a step failed.</summary>
+    private async Task<bool> PupilMorningAsync(
+        VirtualBrowser browser, Identity identity, StepResponse today, JourneyClock journey, Action<string, StepOutcome> record,
+        Action<AttemptRecord>? attempts, CancellationToken cancellationToken)
+    {
         var courseUri = identity.CourseUrl is { } url
             ? new Uri(settings.BaseUri, url.TrimStart('/'))
-            : PickOne(HtmlScan.Links(today.Body ?? "", today.RequestUri, "/courses/"));
+            : PickOne(CourseLinks(today));
         if (courseUri is null)
         {
             results.RecordNotAvailable(identity.Role, Steps.Course);
             return true;
         }
 
-        intended = await ThinkAsync(journey, cancellationToken);
+        var intended = await ThinkAsync(journey, cancellationToken);
         var course = await steps.SendAsync(browser, () => Get(courseUri), Expect.Page, intended, cancellationToken, attempts);
-        Record(Steps.Course, course.Outcome);
+        record(Steps.Course, course.Outcome);
         if (!course.Outcome.Ok)
         {
             return false;
@@ -171,7 +189,7 @@ internal sealed class JourneyRunner(
         {
             intended = await ThinkAsync(journey, cancellationToken);
             var lesson = await steps.SendAsync(browser, () => Get(lessonUri), Expect.Page, intended, cancellationToken, attempts);
-            Record(Steps.Lesson, lesson.Outcome);
+            record(Steps.Lesson, lesson.Outcome);
             if (!lesson.Outcome.Ok)
             {
                 return false;
@@ -194,8 +212,58 @@ internal sealed class JourneyRunner(
 
         intended = await ThinkAsync(journey, cancellationToken);
         var document = await steps.SendAsync(browser, () => Get(documentUri), Expect.Download, intended, cancellationToken, attempts);
-        Record(Steps.Document, document.Outcome);
+        record(Steps.Document, document.Outcome);
         return document.Outcome.Ok;
+    }
+
+    /// <summary>
+    /// Practice: open a task's practice page from the today page, then answer
+    /// <see cref="JourneySettings.ExerciseAnswers"/> questions (answer, read the feedback, next
+    /// question), each answer a step of its own. Answers are plausible guesses, often wrong: the
+    /// server never sends the key, and a wrong answer costs it the same work as a right one.
+    /// </summary>
+    private async Task<bool> PracticeAsync(
+        VirtualBrowser browser, Identity identity, StepResponse today, JourneyClock journey, Action<string, StepOutcome> record,
+        Action<AttemptRecord>? attempts, CancellationToken cancellationToken)
+    {
+        var practiceUri = PickOne(HtmlScan.Links(today.Body ?? "", today.RequestUri, "/practice?"));
+        if (practiceUri is null)
+        {
+            results.RecordNotAvailable(identity.Role, Steps.Practice);
+            results.RecordNotAvailable(identity.Role, Steps.Answer);
+            return true;
+        }
+
+        var answers = Math.Max(1, settings.ExerciseAnswers);
+        for (var n = 0; n < answers; n++)
+        {
+            var intended = await ThinkAsync(journey, cancellationToken);
+            var page = await steps.SendAsync(browser, () => Get(practiceUri), Expect.Page, intended, cancellationToken, attempts);
+            record(Steps.Practice, page.Outcome);
+            if (!page.Outcome.Ok)
+            {
+                return false;
+            }
+
+#pragma warning disable CA5394 // which option a guessing pupil picks; not security
+            if (HtmlScan.QuestionForm(page.Body ?? "", page.RequestUri, Random.Shared.Next) is not { } question)
+#pragma warning restore CA5394
+            {
+                // A set without questions: nothing to answer, and not the server's failure.
+                results.RecordNotAvailable(identity.Role, Steps.Answer);
+                return true;
+            }
+
+            intended = await ThinkAsync(journey, cancellationToken);
+            var answered = await steps.SendAsync(browser, () => PostForm(question.Action, question.Fields), Expect.Page, intended, cancellationToken, attempts);
+            record(Steps.Answer, answered.Outcome);
+            if (!answered.Outcome.Ok)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -208,8 +276,7 @@ internal sealed class JourneyRunner(
         VirtualBrowser browser, Identity identity, StepResponse today, JourneyClock journey, Action<string, StepOutcome> record,
         Action<AttemptRecord>? attempts, CancellationToken cancellationToken)
     {
-        var courseUri = PickOne(HtmlScan.Links(today.Body ?? "", today.RequestUri, "/courses/")
-            .Where(u => !u.AbsolutePath.Contains("/lessons/", StringComparison.OrdinalIgnoreCase)).ToList());
+        var courseUri = PickOne(CourseLinks(today));
         if (courseUri is null)
         {
             NotAvailable(Steps.Course, Steps.NewLesson, Steps.Upload, Steps.Publish);
@@ -368,6 +435,18 @@ internal sealed class JourneyRunner(
     }
 
     private static HttpRequestMessage Get(Uri uri) => new(HttpMethod.Get, uri);
+
+    /// <summary>
+    /// Links to course pages themselves (<c>…/courses/{id}</c>), not to what lies under a course:
+    /// the today page also links to lessons and to exercise tasks' practice pages.
+    /// </summary>
+    private static List<Uri> CourseLinks(StepResponse page) =>
+        [.. HtmlScan.Links(page.Body ?? "", page.RequestUri, "/courses/").Where(u =>
+        {
+            var path = u.AbsolutePath.TrimEnd('/');
+            var at = path.LastIndexOf("/courses/", StringComparison.OrdinalIgnoreCase);
+            return at >= 0 && !path[(at + "/courses/".Length)..].Contains('/', StringComparison.Ordinal);
+        })];
 
     /// <summary>The school of the account the journey plays: its own, or that of the session it resumes.</summary>
     private string? SchoolOf(Arrival arrival) =>

@@ -48,10 +48,33 @@ internal static class MorningPlan
                 count = Math.Min(count, caps.GetValueOrDefault(role));
             }
 
-            pool.Plan(role, Enumerable.Range(0, count).Select(_ => population.Pick(role, random)));
+            pool.Plan(role, DistinctPicks(population, role, count, random));
         }
 
         return pool;
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> accounts of <paramref name="role"/>, each a different one while the
+    /// population allows: two sessions of one pupil would be one pupil in two browsers at once
+    /// (practising, the second would answer a question the first already answered). When the
+    /// population is nearly used up a repeat is accepted after a few tries.
+    /// </summary>
+    private static IEnumerable<Identity> DistinctPicks(SeedPopulation population, Role role, int count, Random random)
+    {
+        const int Tries = 50;
+        var taken = new HashSet<(string School, string Username)>();
+        for (var n = 0; n < count; n++)
+        {
+            var pick = population.Pick(role, random);
+            for (var attempt = 1; attempt < Tries && taken.Contains((pick.School, pick.Username)); attempt++)
+            {
+                pick = population.Pick(role, random);
+            }
+
+            taken.Add((pick.School, pick.Username));
+            yield return pick;
+        }
     }
 
     /// <summary>Roles and kinds for each arrival time; accounts for the password journeys.</summary>

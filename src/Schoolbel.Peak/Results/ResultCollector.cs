@@ -30,6 +30,8 @@ internal static class Steps
     public const string NewLesson = "new-lesson";
     public const string Upload = "upload";
     public const string Publish = "publish";
+    public const string Practice = "practice";
+    public const string Answer = "answer";
 }
 
 /// <summary>Error kinds as they appear in reports; HTTP statuses appear as <c>status 500</c>.</summary>
@@ -279,7 +281,9 @@ internal sealed class ResultCollector
         Steps.NewLesson => 6,
         Steps.Upload => 7,
         Steps.Publish => 8,
-        _ => 9,
+        Steps.Practice => 9,
+        Steps.Answer => 10,
+        _ => 11,
     };
 
     private static TValue Get<TKey, TValue>(Dictionary<TKey, TValue> map, TKey key, Func<TValue> create)

@@ -387,12 +387,13 @@ public sealed partial class AssignmentBook(SchoolbelDb db, CourseAccess access, 
             }
         }
 
-        await db.SaveChangesAsync(cancellationToken);
-        cache.Invalidate(HotTags.Person(pupilId));
         if (input.Action == ReviewAction.Release)
         {
-            await notifications.ReleasedAsync([pupilId], assignment.CourseId, assignment.Title, cancellationToken);
+            notifications.Enqueue([pupilId], assignment.CourseId, assignment.Title);
         }
+
+        await db.SaveChangesAsync(cancellationToken);
+        cache.Invalidate(HotTags.Person(pupilId));
 
         LogReviewed(logger, assignmentId, pupilId, review.Status);
         return ReviewView.Of(review, assignment.MaxScore);

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Schoolbel.Server.Courses;
+using Schoolbel.Server.Jobs;
 using Schoolbel.Server.People;
 using Schoolbel.Server.Schools;
 using Schoolbel.Server.SignIn;
@@ -23,7 +24,9 @@ internal static class DocumentsEndpoints
         services.AddSingleton(sp => BlobStores.Create(sp.GetRequiredService<IOptions<StorageOptions>>()));
         services.AddSingleton<ContentCache>();
         services.AddSingleton<StorageCollector>();
-        services.AddHostedService<StorageCollectorService>();
+        services.AddSingleton<IJobHandler, StorageCollectionHandler>();
+        // Retried: an hourly pass that failed (a full disk, a database restart) should not wait an hour.
+        services.AddSingleton(sp => new RecurringJob(StorageCollectionHandler.JobKind, sp.GetRequiredService<IOptions<StorageOptions>>().Value.CollectInterval, MaxAttempts: 3));
         services.AddScoped<CourseContent>();
         services.AddScoped<StorageQuota>();
         services.AddScoped<DocumentUploads>();

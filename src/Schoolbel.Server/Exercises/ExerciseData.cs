@@ -29,8 +29,14 @@ public sealed class ExerciseItem : ISchoolOwned
     /// <summary>What it practises, e.g. "tafels van 7"; abilities are kept per pupil, course and skill.</summary>
     public required string Skill { get; set; }
 
-    /// <summary>The item's rating on the logit scale (see <see cref="Elo"/>).</summary>
+    /// <summary>
+    /// The item's rating on the logit scale (see <see cref="Elo"/>): the teacher's 1–5 at first,
+    /// then re-estimated from the answers in batches by <see cref="ItemCalibration"/>, never per answer.
+    /// </summary>
     public double Difficulty { get; set; }
+
+    /// <summary>How many answers the calibration has taken into <see cref="Difficulty"/> (its K shrinks with them).</summary>
+    public int CalibratedAnswers { get; set; }
 
     public required string Spec { get; set; }
     public int Position { get; set; }
@@ -85,6 +91,13 @@ public sealed class ExerciseAnswer : ISchoolOwned
     public double Delta { get; set; }
     public int Milliseconds { get; set; }
     public DateTime AnsweredAt { get; set; }
+
+    /// <summary>
+    /// The calibration batch that took this answer into its item's difficulty; null while it
+    /// waits. Claimed by key in one update, so an answer counts exactly once, however many
+    /// batches run and however many answers arrive meanwhile.
+    /// </summary>
+    public Guid? CalibrationBatch { get; set; }
 }
 
 /// <summary>
@@ -164,6 +177,10 @@ internal sealed class ExerciseAnswerConfiguration : IEntityTypeConfiguration<Exe
         builder.HasKey(a => a.AttemptId);
         builder.HasIndex(a => new { a.PupilId, a.SetId });
         builder.HasIndex(a => new { a.CourseId, a.AnsweredAt });
+        // Only the answers still waiting for calibration: small, however many answers there are.
+        // Double-quoted identifiers read the same in SQLite and PostgreSQL.
+        builder.HasIndex(a => a.AnsweredAt, "IX_ExerciseAnswer_Uncalibrated").HasFilter("\"CalibrationBatch\" IS NULL");
+        builder.HasIndex(a => a.CalibrationBatch);
         builder.Property(a => a.Skill).HasMaxLength(100);
         builder.Property(a => a.Given).HasMaxLength(4000);
         builder.HasOne<ExerciseAttempt>().WithOne().HasForeignKey<ExerciseAnswer>(a => a.AttemptId).OnDelete(DeleteBehavior.Cascade);

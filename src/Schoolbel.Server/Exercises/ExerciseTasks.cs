@@ -1,14 +1,26 @@
+using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
 using Schoolbel.Server.Courses;
 using Schoolbel.Server.Data;
+using Schoolbel.Server.HotReads;
 using Schoolbel.Server.Web;
 
 namespace Schoolbel.Server.Exercises;
 
-/// <summary>Tasks: a teacher asks a class or one pupil to practise a set or a skill in a period; pupils see them on the today page.</summary>
-public sealed class ExerciseTasks(SchoolbelDb db, CourseAccess access, TimeProvider time)
+/// <summary>
+/// Tasks: a teacher asks a class or one pupil to practise a set or a skill in a period; pupils
+/// see them on the today page. That read is one of the 08:30 peak's, so it comes from the
+/// hot-read cache: one entry per class (shared by its pupils) and one per pupil, tagged with the
+/// class or the pupil, which assigning or removing a task invalidates.
+/// </summary>
+public sealed class ExerciseTasks(SchoolbelDb db, CourseAccess access, HotCache cache, TimeProvider time)
 {
     public static readonly TimeSpan MaxPeriod = TimeSpan.FromDays(366);
+
+    /// <summary>At most this many tasks per class or pupil in a cache entry (the page shows 20).</summary>
+    private const int MaxCached = 100;
+
+    private Guid SchoolId => db.CurrentSchoolId ?? throw new InvalidOperationException("No school in scope.");
 
     public async Task<Outcome<Guid>> CreateAsync(Guid courseId, TaskInput input, Guid teacherId, CancellationToken cancellationToken)
     {
@@ -66,6 +78,7 @@ public sealed class ExerciseTasks(SchoolbelDb db, CourseAccess access, TimeProvi
         };
         db.Add(task);
         await db.SaveChangesAsync(cancellationToken);
+        cache.Invalidate(TagOf(task.ClassId, task.PupilId));
         return task.Id;
     }
 
@@ -77,8 +90,18 @@ public sealed class ExerciseTasks(SchoolbelDb db, CourseAccess access, TimeProvi
             .Select(p => new IdName(p.Id, p.FirstName + " " + p.LastName)).ToListAsync(cancellationToken);
     }
 
-    public async Task<bool> DeleteAsync(Guid courseId, Guid taskId, CancellationToken cancellationToken) =>
-        await db.Set<ExerciseTask>().Where(t => t.Id == taskId && t.CourseId == courseId).ExecuteDeleteAsync(cancellationToken) > 0;
+    public async Task<bool> DeleteAsync(Guid courseId, Guid taskId, CancellationToken cancellationToken)
+    {
+        var tasks = db.Set<ExerciseTask>().Where(t => t.Id == taskId && t.CourseId == courseId);
+        var who = await tasks.Select(t => new { t.ClassId, t.PupilId }).FirstOrDefaultAsync(cancellationToken);
+        if (who is null || await tasks.ExecuteDeleteAsync(cancellationToken) == 0)
+        {
+            return false;
+        }
+
+        cache.Invalidate(TagOf(who.ClassId, who.PupilId));
+        return true;
+    }
 
     /// <summary>The course's tasks that have not ended, for its teachers.</summary>
     public async Task<IReadOnlyList<TaskView>> ForCourseAsync(Guid courseId, CancellationToken cancellationToken)
@@ -99,22 +122,52 @@ public sealed class ExerciseTasks(SchoolbelDb db, CourseAccess access, TimeProvi
             .ToListAsync(cancellationToken);
     }
 
-    /// <summary>A pupil's current tasks (for them and for their classes), for the today page.</summary>
+    /// <summary>A pupil's current tasks (for them and for their classes), for the today page (cached).</summary>
     public async Task<IReadOnlyList<TaskView>> ForPupilAsync(Guid pupilId, IReadOnlyList<Guid> classIds, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(classIds);
+        var school = SchoolId;
+        var found = new List<TaskView>(await cache.GetOrLoadAsync(
+            HotKinds.PupilTasks,
+            HotKeys.Of(HotKinds.PupilTasks, school, pupilId),
+            [HotTags.Directory(school), HotTags.Person(pupilId)],
+            () => LoadAsync(t => t.PupilId == pupilId)));
+        foreach (var classId in classIds.Distinct())
+        {
+            found.AddRange(await cache.GetOrLoadAsync(
+                HotKinds.ClassTasks,
+                HotKeys.Of(HotKinds.ClassTasks, school, classId),
+                [HotTags.Directory(school), HotTags.Class(classId)],
+                () => LoadAsync(t => t.ClassId == classId)));
+        }
+
+        // Whether a task is current is decided now, on the clock, so an entry never goes stale by time.
         var now = time.GetUtcNow().UtcDateTime;
-        var ids = classIds.ToList();
+        return [.. found.Where(t => t.From <= now && t.Until > now).DistinctBy(t => t.Id).OrderBy(t => t.Until).Take(20)];
+    }
+
+    /// <summary>The tag a task's entry carries: its class, or its pupil.</summary>
+    private static string TagOf(Guid? classId, Guid? pupilId) =>
+        classId is { } id ? HotTags.Class(id) : HotTags.Person(pupilId ?? throw new InvalidOperationException("A task is for a class or a pupil."));
+
+    /// <summary>
+    /// The tasks matching <paramref name="who"/> that have not ended when loading; ones that start
+    /// later are kept too and shown once they start. Runs for whoever waits on the cache, so
+    /// without their cancellation.
+    /// </summary>
+    private async Task<IReadOnlyList<TaskView>> LoadAsync(Expression<Func<ExerciseTask, bool>> who)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
         return await (
-            from t in db.Set<ExerciseTask>().AsNoTracking()
-            where (t.PupilId == pupilId || (t.ClassId != null && ids.Contains(t.ClassId.Value))) && t.From <= now && t.Until > now
+            from t in db.Set<ExerciseTask>().AsNoTracking().Where(who)
+            where t.Until > now
             join course in db.Courses on t.CourseId equals course.Id
             join s in db.Set<ExerciseSet>() on t.SetId equals s.Id into sets
             from s in sets.DefaultIfEmpty()
             orderby t.Until
             select new TaskView(t.Id, t.CourseId, course.Name, t.SetId, s != null ? s.Title : t.Skill!, t.Skill, "", t.From, t.Until))
-            .Take(20)
-            .ToListAsync(cancellationToken);
+            .Take(MaxCached)
+            .ToListAsync(CancellationToken.None);
     }
 }
 

@@ -10,7 +10,8 @@ namespace Schoolbel.Server.Exercises;
 internal static class ExercisesEndpoints
 {
     public static IServiceCollection AddSchoolbelExercises(this IServiceCollection services) =>
-        services.AddScoped<ExerciseService>().AddScoped<ExerciseTasks>().AddScoped<ExerciseDashboard>();
+        services.AddScoped<ExerciseService>().AddScoped<ExerciseTasks>().AddScoped<ExerciseDashboard>()
+            .AddSingleton<ItemCalibration>().AddHostedService<ItemCalibrationService>();
 
     public static void MapExercisesApi(this IEndpointRouteBuilder api)
     {

@@ -217,9 +217,9 @@ public sealed partial class Gradebook(SchoolbelDb db, CourseAccess access, HotCa
         var shown = db.ChangeTracker.Entries<Score>()
             .Where(e => e.State is EntityState.Added or EntityState.Modified && e.Entity.ReleasedAt is not null)
             .Select(e => e.Entity.PupilId).ToList();
+        notifications.Enqueue(shown, courseId, evaluation.Name);
         await db.SaveChangesAsync(cancellationToken);
         cache.Invalidate(pupilIds.Select(HotTags.Person));
-        await notifications.ReleasedAsync(shown, courseId, evaluation.Name, cancellationToken);
         LogRecorded(logger, rows.Count, evaluationId, editor.PersonId);
         return (await SheetAsync(courseId, evaluationId, cancellationToken))!;
     }
@@ -235,13 +235,21 @@ public sealed partial class Gradebook(SchoolbelDb db, CourseAccess access, HotCa
 
         var now = time.GetUtcNow().UtcDateTime;
         evaluation.ReleasedAt ??= now;
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await db.SaveChangesAsync(cancellationToken);
-        var newlyShown = await db.Set<Score>().Where(s => s.EvaluationId == evaluationId && s.ReleasedAt == null).Select(s => s.PupilId).ToListAsync(cancellationToken);
-        await db.Set<Score>().Where(s => s.EvaluationId == evaluationId && s.ReleasedAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(x => x.ReleasedAt, now), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        await notifications.ReleasedAsync(newlyShown, courseId, evaluation.Name, cancellationToken);
+        // Joins the caller's transaction when there is one; the notification job commits (or not) with the release.
+        var own = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
+        await using (own)
+        {
+            var newlyShown = await db.Set<Score>().Where(s => s.EvaluationId == evaluationId && s.ReleasedAt == null).Select(s => s.PupilId).ToListAsync(cancellationToken);
+            notifications.Enqueue(newlyShown, courseId, evaluation.Name);
+            await db.SaveChangesAsync(cancellationToken);
+            await db.Set<Score>().Where(s => s.EvaluationId == evaluationId && s.ReleasedAt == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.ReleasedAt, now), cancellationToken);
+            if (own is not null)
+            {
+                await own.CommitAsync(cancellationToken);
+            }
+        }
+
         var count = await db.Set<Score>().CountAsync(s => s.EvaluationId == evaluationId, cancellationToken);
         LogReleased(logger, evaluationId);
         return EvaluationView.Of(evaluation, count);

@@ -15,7 +15,8 @@ namespace Schoolbel.Server.Grades;
 internal static class GradesEndpoints
 {
     public static IServiceCollection AddSchoolbelGrades(this IServiceCollection services) =>
-        services.AddScoped<Gradebook>().AddScoped<GradeReleases>().AddScoped<GradeReaders>().AddScoped<GradeNotifications>();
+        services.AddScoped<Gradebook>().AddScoped<GradeReleases>().AddScoped<GradeReaders>().AddScoped<GradeNotifications>()
+            .AddSingleton<Jobs.IJobHandler, GradeNotificationHandler>();
 
     public static void MapSchoolbelGrades(this IEndpointRouteBuilder endpoints)
     {

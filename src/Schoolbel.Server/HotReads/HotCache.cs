@@ -299,10 +299,10 @@ public static class HotTags
     /// <summary>A course's contents (tree, documents) and lessons (contents, schedule).</summary>
     public static string Course(Guid courseId) => "c:" + courseId.ToString("N");
 
-    /// <summary>The lessons scheduled for a class.</summary>
+    /// <summary>What is planned for a class: its scheduled lessons and exercise tasks.</summary>
     public static string Class(Guid classId) => "k:" + classId.ToString("N");
 
-    /// <summary>What a pupil marked done.</summary>
+    /// <summary>What a pupil marked done, and the exercise tasks for that pupil alone.</summary>
     public static string Person(Guid personId) => "p:" + personId.ToString("N");
 }
 

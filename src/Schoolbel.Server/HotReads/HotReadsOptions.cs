@@ -41,6 +41,8 @@ public static class HotKinds
     public const string Lesson = "lesson";
     public const string ClassSchedule = "class-schedule";
     public const string Done = "done";
+    public const string ClassTasks = "class-tasks";
+    public const string PupilTasks = "pupil-tasks";
     public const string DownloadCourse = "dl-course";
     public const string DownloadItem = "dl-item";
     public const string DownloadVersion = "dl-version";

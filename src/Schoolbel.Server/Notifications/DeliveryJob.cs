@@ -1,8 +1,8 @@
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Schoolbel.Server.Admission;
 using Schoolbel.Server.Data;
+using Schoolbel.Server.Jobs;
 using Schoolbel.Server.Messages;
 using Schoolbel.Server.Web;
 
@@ -17,6 +17,7 @@ public sealed record DeliveryRound(int MessagesReleased, int NotificationsReleas
 /// the clock already), bundles due grade digests into one notification per person, and sends
 /// the e-mails and pushes people asked for. Every step is idempotent and claims its rows in a
 /// transaction (under an advisory lock on PostgreSQL, so several nodes never count twice).
+/// It runs as the recurring job <see cref="DeliveryRoundHandler"/>, so normally on one node per round.
 /// </summary>
 public sealed partial class DeliveryJob(
     IServiceScopeFactory scopes,
@@ -254,47 +255,17 @@ public sealed partial class DeliveryJob(
     private static partial void LogRound(ILogger logger, int messages, int notifications, int digests, int dispatched);
 }
 
-/// <summary>Runs <see cref="DeliveryJob"/> every <see cref="NotificationsOptions.DeliveryInterval"/>, except during brown-out.</summary>
-internal sealed partial class DeliveryService(DeliveryJob job, IOptions<NotificationsOptions> options, TimeProvider time, BrownOut brownOut, ILogger<DeliveryService> logger)
-    : BackgroundService
+/// <summary>
+/// One delivery round as a recurring job: every <see cref="NotificationsOptions.DeliveryInterval"/>
+/// one node runs it (the job queue makes it one). A round is idempotent, so a round repeated
+/// after a node died half-way counts nothing twice; a failed round is not retried, the next one
+/// does the same work.
+/// </summary>
+internal sealed class DeliveryRoundHandler(DeliveryJob job) : IJobHandler
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        // A fresh delay per round rather than a PeriodicTimer, which on a clock moved far ahead
-        // (tests' FakeTimeProvider) would run a round once per missed interval.
-        while (true)
-        {
-            try
-            {
-                await Task.Delay(options.Value.DeliveryInterval, time, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
+    public const string JobKind = "notifications.delivery";
 
-            if (brownOut.IsActive)
-            {
-                // Counters, digests, e-mail and push can wait for the calm; messages are visible by the clock anyway.
-                LogPostponed(logger);
-                continue;
-            }
+    public string Kind => JobKind;
 
-            try
-            {
-                await job.RunOnceAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // One failed round (a database restart) must not stop later ones; nothing was half-claimed.
-                LogFailed(logger, e);
-            }
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Delivery postponed: brown-out under sustained overload")]
-    private static partial void LogPostponed(ILogger logger);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Delivery round failed; trying again at the next interval")]
-    private static partial void LogFailed(ILogger logger, Exception exception);
+    public Task RunAsync(JobContext context, CancellationToken cancellationToken) => job.RunOnceAsync(cancellationToken);
 }

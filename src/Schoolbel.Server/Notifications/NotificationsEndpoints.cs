@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using Schoolbel.Server.Admission;
+using Schoolbel.Server.Jobs;
 using Schoolbel.Server.Messages;
 using Schoolbel.Server.Schools;
 using Schoolbel.Server.SignIn;
@@ -24,7 +26,8 @@ internal static class NotificationsEndpoints
         services.AddScoped<NotificationCenter>();
         services.AddSingleton<PushSender>();
         services.AddSingleton<DeliveryJob>();
-        services.AddHostedService<DeliveryService>();
+        services.AddSingleton<IJobHandler, DeliveryRoundHandler>();
+        services.AddSingleton(sp => new RecurringJob(DeliveryRoundHandler.JobKind, sp.GetRequiredService<IOptions<NotificationsOptions>>().Value.DeliveryInterval));
         return services;
     }
 

@@ -12,8 +12,8 @@ public sealed record NotifyResult(int Now, int Later, int InDigest, DateTime Rel
 /// announcement): one call for many people. It respects the school's quiet hours (what is sent
 /// at 21:00 shows the next school morning), each person's grade-digest choice (bundled daily or
 /// weekly) and their e-mail and push preferences (sent by the delivery job, never inline).
-/// Rows are written in one transaction; the unread counters of those who see it now are raised
-/// in the same one.
+/// Rows are written in one transaction (the caller's, if it has one open); the unread counters of
+/// those who see it now are raised in the same one.
 /// </summary>
 public sealed class Notifier(SchoolbelDb db, UnreadCounters counters, IOptions<NotificationsOptions> options, TimeProvider time)
 {
@@ -86,12 +86,18 @@ public sealed class Notifier(SchoolbelDb db, UnreadCounters counters, IOptions<N
             return new NotifyResult(0, 0, 0, release);
         }
 
-        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        // Inside the caller's transaction when there is one (a job that marks itself done in the
+        // same commit); otherwise in our own.
+        var own = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
+        await using (own)
         {
             db.AddRange(rows);
             await db.SaveChangesAsync(cancellationToken);
             await counters.RaiseAsync(schoolId, shownNow, 0, 1, cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            if (own is not null)
+            {
+                await own.CommitAsync(cancellationToken);
+            }
         }
 
         return new NotifyResult(shownNow.Count, rows.Count - shownNow.Count - digested, digested, release);

@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using Schoolbel.Server.Courses;
 using Schoolbel.Server.Data;
 using Schoolbel.Server.Documents;
+using Schoolbel.Server.Exercises;
 using Schoolbel.Server.Lessons;
 using Schoolbel.Server.People;
 using Schoolbel.Server.Schools;
@@ -332,6 +333,16 @@ internal sealed partial class PlatformSeeder(SchoolbelDb db, PasswordHasher hash
 
                 if (s == 0)
                 {
+                    // Something to practise: "Tafels van 7" in the class's first course, given to
+                    // the class as a task for the month, so it is on every pupil's today page.
+                    var (set, items) = DemoExercises.TafelsVan7(school.Id, course.Id, teacherId, now);
+                    content.Add(set);
+                    content.AddRange(items);
+                    content.Add(new ExerciseTask
+                    {
+                        SchoolId = school.Id, CourseId = course.Id, SetId = set.Id, ClassId = schoolClass.Id,
+                        From = now.AddDays(-1), Until = now.AddDays(30), CreatedAt = now, CreatedBy = teacherId,
+                    });
                     summaryClasses.Add(new SeededClass(
                         school.Code,
                         className,

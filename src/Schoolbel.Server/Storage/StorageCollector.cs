@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Schoolbel.Server.Data;
 using Schoolbel.Server.Documents;
+using Schoolbel.Server.Jobs;
 
 namespace Schoolbel.Server.Storage;
 
@@ -143,47 +144,16 @@ public sealed partial class StorageCollector(
     private static partial void LogCollected(ILogger logger, int purged, int dropped, int deleted);
 }
 
-/// <summary>Runs <see cref="StorageCollector"/> every <see cref="StorageOptions.CollectInterval"/>.</summary>
-internal sealed partial class StorageCollectorService(StorageCollector collector, IOptions<StorageOptions> options, TimeProvider time, Admission.BrownOut brownOut, ILogger<StorageCollectorService> logger)
-    : BackgroundService
+/// <summary>
+/// Storage collection as a recurring job: every <see cref="StorageOptions.CollectInterval"/> one
+/// node collects. Each pass deletes only what is still unreferenced at that moment, so a pass
+/// repeated after a node died half-way removes nothing twice; a failure is retried with backoff.
+/// </summary>
+internal sealed class StorageCollectionHandler(StorageCollector collector) : IJobHandler
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        // A fresh delay per round rather than a PeriodicTimer, which on a clock moved far ahead
-        // (tests' FakeTimeProvider) would run a round once per missed interval.
-        while (true)
-        {
-            try
-            {
-                await Task.Delay(options.Value.CollectInterval, time, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
+    public const string JobKind = "storage.collect";
 
-            if (brownOut.IsActive)
-            {
-                // Collecting can wait for the calm; pupils cannot.
-                LogPostponed(logger);
-                continue;
-            }
+    public string Kind => JobKind;
 
-            try
-            {
-                await collector.CollectAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // One failed round (a database restart, a full disk) must not stop later ones.
-                LogFailed(logger, e);
-            }
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Storage collection postponed: brown-out under sustained overload")]
-    private static partial void LogPostponed(ILogger logger);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Storage collection failed; trying again at the next interval")]
-    private static partial void LogFailed(ILogger logger, Exception exception);
+    public Task RunAsync(JobContext context, CancellationToken cancellationToken) => collector.CollectAsync(cancellationToken);
 }

@@ -564,6 +564,9 @@ namespace Schoolbel.Server.Data.Migrations.Postgres
                     b.Property<DateTime>("AnsweredAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<Guid?>("CalibrationBatch")
+                        .HasColumnType("uuid");
+
                     b.Property<bool>("Correct")
                         .HasColumnType("boolean");
 
@@ -603,9 +606,14 @@ namespace Schoolbel.Server.Data.Migrations.Postgres
 
                     b.HasKey("AttemptId");
 
+                    b.HasIndex("CalibrationBatch");
+
                     b.HasIndex("CourseId", "AnsweredAt");
 
                     b.HasIndex("PupilId", "SetId");
+
+                    b.HasIndex(new[] { "AnsweredAt" }, "IX_ExerciseAnswer_Uncalibrated")
+                        .HasFilter("\"CalibrationBatch\" IS NULL");
 
                     b.ToTable("ExerciseAnswer");
                 });
@@ -661,6 +669,9 @@ namespace Schoolbel.Server.Data.Migrations.Postgres
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
+
+                    b.Property<int>("CalibratedAnswers")
+                        .HasColumnType("integer");
 
                     b.Property<Guid>("CourseId")
                         .HasColumnType("uuid");
@@ -879,6 +890,71 @@ namespace Schoolbel.Server.Data.Migrations.Postgres
                     b.HasIndex("PupilId", "ReleasedAt");
 
                     b.ToTable("Score");
+                });
+
+            modelBuilder.Entity("Schoolbel.Server.Jobs.Job", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("ClaimedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("DedupeKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<DateTime?>("LeaseUntil")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("MaxAttempts")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Payload")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<DateTime>("RunAfter")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("SchoolId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DedupeKey")
+                        .IsUnique();
+
+                    b.HasIndex("Kind", "State");
+
+                    b.HasIndex("State", "RunAfter");
+
+                    b.ToTable("Jobs", (string)null);
                 });
 
             modelBuilder.Entity("Schoolbel.Server.Lessons.ItemProgress", b =>

@@ -557,6 +557,9 @@ namespace Schoolbel.Server.Data.Migrations.Sqlite
                     b.Property<DateTime>("AnsweredAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("CalibrationBatch")
+                        .HasColumnType("TEXT");
+
                     b.Property<bool>("Correct")
                         .HasColumnType("INTEGER");
 
@@ -596,9 +599,14 @@ namespace Schoolbel.Server.Data.Migrations.Sqlite
 
                     b.HasKey("AttemptId");
 
+                    b.HasIndex("CalibrationBatch");
+
                     b.HasIndex("CourseId", "AnsweredAt");
 
                     b.HasIndex("PupilId", "SetId");
+
+                    b.HasIndex(new[] { "AnsweredAt" }, "IX_ExerciseAnswer_Uncalibrated")
+                        .HasFilter("\"CalibrationBatch\" IS NULL");
 
                     b.ToTable("ExerciseAnswer");
                 });
@@ -654,6 +662,9 @@ namespace Schoolbel.Server.Data.Migrations.Sqlite
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
+
+                    b.Property<int>("CalibratedAnswers")
+                        .HasColumnType("INTEGER");
 
                     b.Property<Guid>("CourseId")
                         .HasColumnType("TEXT");
@@ -872,6 +883,71 @@ namespace Schoolbel.Server.Data.Migrations.Sqlite
                     b.HasIndex("PupilId", "ReleasedAt");
 
                     b.ToTable("Score");
+                });
+
+            modelBuilder.Entity("Schoolbel.Server.Jobs.Job", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ClaimedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DedupeKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("LeaseUntil")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("MaxAttempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Payload")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("RunAfter")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("SchoolId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DedupeKey")
+                        .IsUnique();
+
+                    b.HasIndex("Kind", "State");
+
+                    b.HasIndex("State", "RunAfter");
+
+                    b.ToTable("Jobs", (string)null);
                 });
 
             modelBuilder.Entity("Schoolbel.Server.Lessons.ItemProgress", b =>
