@@ -60,6 +60,8 @@ internal static class SchoolbelApp
 
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
+        services.AddSchoolbelNode(builder.Configuration);
+        services.AddSchoolbelProxies(builder.Configuration);
         services.AddSchoolbelData(builder.Configuration);
         // First of all hosted services: the database must be migrated before anything else
         // (the Data Protection key ring, for one) reads from it at start-up.
@@ -87,7 +89,10 @@ internal static class SchoolbelApp
 
         var app = builder.Build();
 
+        // Before everything that looks at the client's address, the exception handler's logs included.
+        app.UseSchoolbelForwardedHeaders();
         app.UseExceptionHandler();
+        app.UseSchoolbelNodeHeader();
         app.UseStatusCodePages();
         app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseStaticFiles();

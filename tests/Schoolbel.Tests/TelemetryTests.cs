@@ -15,6 +15,10 @@ using Schoolbel.Tests.Infrastructure;
 namespace Schoolbel.Tests;
 
 /// <summary>Prometheus <c>/metrics</c>, who may read it, and the operator's live page.</summary>
+// Alone, after the parallel tests: OpenTelemetry listens to meters by name process-wide, so another
+// test app starting or stopping while these scrape can take the scraped app's series with it
+// (seen as a scrape without the request series while the database outage tests ran).
+[Collection(nameof(TelemetryTests))]
 public sealed class TelemetryTests(TelemetryTestApp telemetry, SharedApps apps) : IClassFixture<TelemetryTestApp>
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
@@ -342,3 +346,6 @@ public sealed class TelemetryTests(TelemetryTestApp telemetry, SharedApps apps) 
         }
     }
 }
+
+[CollectionDefinition(nameof(TelemetryTests), DisableParallelization = true)]
+public sealed class TelemetryTestsRunAlone;

@@ -1,6 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Options;
 using Schoolbel.Server.Schools;
 
@@ -25,17 +26,31 @@ internal static class DataServiceCollectionExtensions
                 services.AddDbContext<SchoolbelDb, PostgresSchoolbelDb>((sp, o) =>
                     // No retrying execution strategy: several writes run in explicit transactions,
                     // and a failed request should fail cleanly rather than be replayed half-way.
-                    o.UseNpgsql(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString));
+                    QuietFailures(o.UseNpgsql(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString)));
                 break;
             default:
                 services.AddDbContext<SchoolbelDb, SqliteSchoolbelDb>((sp, o) =>
-                    o.UseSqlite(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString));
+                    QuietFailures(o.UseSqlite(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString)));
                 break;
         }
 
         services.AddTransient<DatabaseStartup>();
         return services;
     }
+
+    /// <summary>
+    /// EF Core logs every failed connection, command, query and save as an error with its stack
+    /// trace, and then throws. Whoever catches it logs it already: the exception handler (one
+    /// warning a second while the database is away, an error with the stack for a real bug) and
+    /// each background loop. Without this, a database restart under load writes four stack traces
+    /// per request. They stay available at Debug.
+    /// </summary>
+    private static DbContextOptionsBuilder QuietFailures(DbContextOptionsBuilder options) =>
+        options.ConfigureWarnings(w => w.Log(
+            (RelationalEventId.ConnectionError, LogLevel.Debug),
+            (RelationalEventId.CommandError, LogLevel.Debug),
+            (CoreEventId.QueryIterationFailed, LogLevel.Debug),
+            (CoreEventId.SaveChangesFailed, LogLevel.Debug)));
 }
 
 /// <summary>Creates the data folder, switches SQLite to WAL and applies migrations.</summary>

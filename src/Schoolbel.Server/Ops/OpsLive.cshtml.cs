@@ -13,7 +13,7 @@ namespace Schoolbel.Server.Ops;
 [Authorize(Policy = SchoolbelPolicies.Operator)]
 [PlatformEndpoint]
 [Admission.AdmissionPriority(Admission.RequestPriority.Critical)] // the operator must see the overload while it happens
-public sealed class OpsLiveModel(LiveMetrics live, Scaling.RedisGate redis) : PageModel
+public sealed class OpsLiveModel(LiveMetrics live, Scaling.RedisGate redis, NodeIdentity node) : PageModel
 {
     /// <summary>Dutch names of the shed reasons, by their metric tag.</summary>
     public static readonly IReadOnlyDictionary<string, string> ReasonNames = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -29,6 +29,9 @@ public sealed class OpsLiveModel(LiveMetrics live, Scaling.RedisGate redis) : Pa
     };
 
     public LiveView View { get; private set; } = null!;
+
+    /// <summary>The numbers are this node's alone; behind a load balancer the operator must know which one.</summary>
+    public string Node => node.Name;
 
     /// <summary>Whether this node shares its limits through Redis (as of this page load).</summary>
     public Scaling.RedisStatus Redis { get; private set; } = null!;

@@ -66,8 +66,19 @@ internal sealed class MigrationsHealthCheck(IServiceScopeFactory scopes) : IHeal
     {
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<SchoolbelDb>();
-        var pending = (await Microsoft.EntityFrameworkCore.RelationalDatabaseFacadeExtensions
-            .GetPendingMigrationsAsync(db.Database, cancellationToken)).ToList();
+        List<string> pending;
+        try
+        {
+            pending = (await Microsoft.EntityFrameworkCore.RelationalDatabaseFacadeExtensions
+                .GetPendingMigrationsAsync(db.Database, cancellationToken)).ToList();
+        }
+        catch (Exception e) when (TransientDatabaseFailure.Find(e) is { } cause)
+        {
+            // Not ready, and the "database" check says why. Thrown, it would log a stack trace
+            // at every probe of the load balancer for as long as the database is away.
+            return HealthCheckResult.Unhealthy($"The database cannot be reached: {cause.Message}");
+        }
+
         return pending.Count == 0
             ? HealthCheckResult.Healthy()
             : HealthCheckResult.Unhealthy($"{pending.Count} migration(s) not applied: {string.Join(", ", pending)}");

@@ -36,7 +36,7 @@ internal static class TelemetryServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<LiveMetrics>());
 
         services.AddOpenTelemetry()
-            .ConfigureResource(r => r.AddService("schoolbel"))
+            .ConfigureResource(r => r.AddService("schoolbel", serviceInstanceId: NodeOptions.Resolve(configuration)))
             .WithMetrics(metrics => metrics
                 // Request rate and latency (http.server.request.duration), Kestrel's connections
                 // and queues, routing, exceptions, rate limiting.

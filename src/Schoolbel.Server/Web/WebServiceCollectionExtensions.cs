@@ -27,6 +27,8 @@ internal static class WebServiceCollectionExtensions
 
         services.AddProblemDetails();
         services.AddExceptionHandler<BadRequestExceptionHandler>();
+        // A database that is away for a moment gets 503 with Retry-After, not a 500.
+        services.AddExceptionHandler<DatabaseUnavailableExceptionHandler>();
         // Malformed JSON or form data reaches BadRequestExceptionHandler, which names the field.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.Configure<JsonOptions>(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
