@@ -258,9 +258,10 @@ public sealed class ExerciseService(SchoolbelDb db, TimeProvider time)
             {
                 await db.SaveChangesAsync(cancellationToken);
             }
-            catch (DbUpdateException)
+            catch (DbUpdateException e) when (e.IsUniqueViolation())
             {
-                // The other answer of a race won; its transaction holds the only answer.
+                // The other answer of a race won; its transaction holds the only answer. Any
+                // other failure (the database away) propagates and is answered 503, not "answered".
                 db.ChangeTracker.Clear();
                 return AnswerOutcome.AlreadyAnswered;
             }

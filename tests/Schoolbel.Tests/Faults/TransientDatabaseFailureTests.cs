@@ -36,6 +36,20 @@ public sealed class TransientDatabaseFailureTests
     }
 
     [Fact]
+    public void Only_a_duplicate_key_is_a_lost_race_not_an_outage_or_another_constraint()
+    {
+        Assert.True(new DbUpdateException("save failed", new PostgresException("duplicate key", "ERROR", "ERROR", "23505")).IsUniqueViolation());
+        Assert.True(new DbUpdateException("save failed", new SqliteException("UNIQUE constraint failed", 19, 2067)).IsUniqueViolation());
+        Assert.True(new DbUpdateException("save failed", new SqliteException("PRIMARY KEY constraint failed", 19, 1555)).IsUniqueViolation());
+
+        Assert.False(new DbUpdateException("save failed", new PostgresException("terminating connection", "FATAL", "FATAL", "57P01")).IsUniqueViolation());
+        Assert.False(new DbUpdateException("save failed", new PostgresException("foreign key", "ERROR", "ERROR", "23503")).IsUniqueViolation());
+        Assert.False(new DbUpdateException("save failed", new SqliteException("database is locked", 5, 5)).IsUniqueViolation());
+        Assert.False(new DbUpdateException("save failed", new SqliteException("FOREIGN KEY constraint failed", 19, 787)).IsUniqueViolation());
+        Assert.False(new DbUpdateException("save failed", new TimeoutException("pool exhausted")).IsUniqueViolation());
+    }
+
+    [Fact]
     public void A_busy_or_locked_sqlite_file_is_an_outage()
     {
         var busy = new SqliteException("SQLite Error 5: 'database is locked'.", 5);
