@@ -172,7 +172,7 @@ public sealed partial class DocumentUploads(
         }
 
         var now = time.GetUtcNow().UtcDateTime;
-        await RecordBlobAsync(staged, sniffed.ContentType, now, cancellationToken);
+        await BlobRows.RecordAsync(db, staged, sniffed.ContentType, now, cancellationToken);
         await store.CommitAsync(staged, cancellationToken);
 
         CourseItem item;
@@ -222,33 +222,6 @@ public sealed partial class DocumentUploads(
     /// <summary>Bytes the current school stores, counting every version (also those in the recycle bin).</summary>
     public async Task<long> UsedBytesAsync(CancellationToken cancellationToken) =>
         (await quota.UsageAsync(cancellationToken)).StoredBytes;
-
-    // The blob row first, with a fresh LastUsedAt: from then on the collector leaves these
-    // bytes alone for its grace period, so committing the file cannot race a collection.
-    private async Task RecordBlobAsync(StagedBlob staged, string contentType, DateTime now, CancellationToken cancellationToken)
-    {
-        var touched = await db.Set<Blob>().Where(b => b.Hash == staged.Hash)
-            .ExecuteUpdateAsync(s => s.SetProperty(b => b.LastUsedAt, now), cancellationToken);
-        if (touched > 0)
-        {
-            return;
-        }
-
-        try
-        {
-            db.Add(new Blob { Hash = staged.Hash, Length = staged.Length, ContentType = contentType, LastUsedAt = now });
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException)
-        {
-            // The same bytes were uploaded at the same moment elsewhere; their row serves us too.
-            db.ChangeTracker.Clear();
-            if (!await db.Set<Blob>().AnyAsync(b => b.Hash == staged.Hash, cancellationToken))
-            {
-                throw;
-            }
-        }
-    }
 
     private static UploadResult TooLarge(long max) =>
         new(UploadStatus.TooLarge, $"Dit bestand is te groot: een bestand mag hoogstens {Size(max)} zijn.");

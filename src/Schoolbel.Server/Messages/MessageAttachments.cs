@@ -84,7 +84,7 @@ public sealed partial class MessageAttachments(SchoolbelDb db, IBlobStore store,
                 return new AttachmentResult(AttachmentStatus.UnsupportedType, "Dit soort bestand (een programma) kan je niet meesturen.");
             }
 
-            await RecordBlobAsync(staged, sniffed.ContentType, now, cancellationToken);
+            await BlobRows.RecordAsync(db, staged, sniffed.ContentType, now, cancellationToken);
             await store.CommitAsync(staged, cancellationToken);
             var attachment = new MessageAttachment
             {
@@ -126,32 +126,6 @@ public sealed partial class MessageAttachments(SchoolbelDb db, IBlobStore store,
     {
         var cutoff = time.GetUtcNow().UtcDateTime - options.Value.UnsentAttachmentRetention;
         return await db.Set<MessageAttachment>().IgnoreQueryFilters().Where(a => a.MessageId == null && a.CreatedAt < cutoff).ExecuteDeleteAsync(cancellationToken);
-    }
-
-    // As for documents: the blob row first, with a fresh LastUsedAt, so the collector leaves these bytes alone.
-    private async Task RecordBlobAsync(StagedBlob staged, string contentType, DateTime now, CancellationToken cancellationToken)
-    {
-        var touched = await db.Set<Blob>().Where(b => b.Hash == staged.Hash)
-            .ExecuteUpdateAsync(s => s.SetProperty(b => b.LastUsedAt, now), cancellationToken);
-        if (touched > 0)
-        {
-            return;
-        }
-
-        try
-        {
-            db.Add(new Blob { Hash = staged.Hash, Length = staged.Length, ContentType = contentType, LastUsedAt = now });
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException)
-        {
-            // The same bytes arrived at the same moment elsewhere; their row serves us too.
-            db.ChangeTracker.Clear();
-            if (!await db.Set<Blob>().AnyAsync(b => b.Hash == staged.Hash, cancellationToken))
-            {
-                throw;
-            }
-        }
     }
 
     private static AttachmentResult TooLarge(long max) =>
