@@ -7,7 +7,7 @@ namespace Schoolbel.Peak.Tests;
 /// <summary>The overload and fairness commands end to end, against the tiny in-process server.</summary>
 // Alone, after the parallel tests: they judge what happened inside 3-4 s wall-clock windows (who
 // was still waiting at the end), which other test classes loading the two cores at the same time
-// can shift (seen once: 1 journey still waiting where the schedule puts 3 to 7).
+// can shift.
 [Collection(nameof(OverloadCommandTests))]
 public sealed class OverloadCommandTests
 {
@@ -76,9 +76,13 @@ public sealed class OverloadCommandTests
         Assert.True(load.JourneyLatency.P50Ms >= 1_000, "Each completed journey waited a second first.");
         Assert.True(load.AdmittedLatency.P99Ms < 1_000, $"admitted p99 {load.AdmittedLatency.P99Ms} ms excludes the waiting");
         Assert.InRange(load.JourneysThatWaited, load.Completed - 6, load.Completed + 6);
-        Assert.InRange(load.UnfinishedWhileWaiting, 3, 7);
-        // All of them, unless a stalled machine caught one in its (millisecond) retry at that instant.
-        Assert.InRange(load.UnfinishedJourneys - load.UnfinishedWhileWaiting, 0, 1);
+        // Those that arrived in the window's last second cannot have finished (each waits a second
+        // after its arrival time): about 5. Which of them were caught waiting (rather than not yet
+        // answered at all) depends on wall-clock timing that a loaded 2-core machine shifts by
+        // hundreds of milliseconds (seen in CI: 2 of 5), so only "some were" is asserted here;
+        // the exact classification is OverloadSummaryTests' job, on fixed timestamps.
+        Assert.InRange(load.UnfinishedJourneys, 4, 10);
+        Assert.InRange(load.UnfinishedWhileWaiting, 1, load.UnfinishedJourneys);
         Assert.Equal(0, load.FailedJourneys);
         Assert.Empty(load.ErrorsByKind);
         Assert.Equal(["503"], load.WaitingAnswersByStatus.Keys);

@@ -26,6 +26,25 @@ public sealed class TenancyTests(SharedApps apps)
     }
 
     [Fact]
+    public async Task With_a_domain_an_admins_token_of_one_school_is_refused_at_another_schools_host()
+    {
+        // The API policy authenticates the bearer token again after the school check; the refusal
+        // must not be undone by that (it was: school B's people listed with school A's admin token).
+        await using var app = await SchoolbelApp.StartAsync(TestDatabases.Sqlite, settings: new Dictionary<string, string> { ["Tenancy:Domain"] = "schoolbel.test" });
+        var own = await TestSchool.CreateAsync(app);
+        var other = await TestSchool.CreateAsync(app);
+        var api = await own.ApiClientAsync();
+
+        var atHome = await api.GetAsync(new Uri($"http://{own.Code}.schoolbel.test/api/v1/people"));
+        var elsewhere = await api.GetAsync(new Uri($"http://{other.Code}.schoolbel.test/api/v1/people"));
+
+        Assert.Equal(HttpStatusCode.OK, atHome.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, elsewhere.StatusCode);
+        Assert.Equal("application/problem+json", elsewhere.Content.Headers.ContentType?.MediaType);
+        Assert.DoesNotContain(other.Pupil.Username, await elsewhere.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Operator_pages_never_answer_inside_a_school()
     {
         var app = await apps.GetAsync(TestDatabases.Sqlite);

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Schoolbel.Server.SignIn;
 
 namespace Schoolbel.Server.Schools;
@@ -26,21 +25,23 @@ internal sealed class SchoolAccessMiddleware(RequestDelegate next, SchoolDirecto
         var principalSchool = context.User.SchoolId();
         if (principalSchool is { } schoolId)
         {
-            if (scope.SchoolId is null)
+            var school = scope.SchoolId is null ? await directory.FindByIdAsync(schoolId, context.RequestAborted) : null;
+            if (school is not null)
             {
-                var school = await directory.FindByIdAsync(schoolId, context.RequestAborted);
-                if (school is null)
-                {
-                    context.User = new ClaimsPrincipal(new ClaimsIdentity());
-                }
-                else
-                {
-                    scope.Enter(school);
-                }
+                scope.Enter(school);
             }
             else if (scope.SchoolId != schoolId)
             {
-                context.User = new ClaimsPrincipal(new ClaimsIdentity());
+                // A token of another (or a deleted) school. Answered here rather than by clearing
+                // context.User: an endpoint whose policy names the bearer scheme authenticates
+                // again after this middleware and would get the principal back, then act in a
+                // school the token does not belong to (or in none at all).
+                context.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
+                await Results.Problem(
+                    statusCode: StatusCodes.Status401Unauthorized,
+                    title: "Unauthorized",
+                    detail: "This token or session does not belong to this school.").ExecuteAsync(context);
+                return;
             }
         }
 

@@ -16,6 +16,11 @@ public sealed class SchoolDirectory(IServiceScopeFactory scopes, TimeProvider ti
     private readonly SemaphoreSlim _reload = new(1, 1);
     private volatile Snapshot? _snapshot;
 
+    // Bumped by every invalidation. A reload that began before one (its query may have missed
+    // the school just created) answers its caller but is not kept: keeping it would hide the
+    // new school for MaxAge, and its token's requests would find no school.
+    private long _generation;
+
     public async ValueTask<SchoolInfo?> FindByCodeAsync(string code, CancellationToken cancellationToken)
     {
         var snapshot = await CurrentAsync(cancellationToken);
@@ -38,7 +43,11 @@ public sealed class SchoolDirectory(IServiceScopeFactory scopes, TimeProvider ti
     }
 
     /// <summary>Reloads on this node only (another node changed a school).</summary>
-    internal void InvalidateHere() => _snapshot = null;
+    internal void InvalidateHere()
+    {
+        Interlocked.Increment(ref _generation);
+        _snapshot = null;
+    }
 
     private async ValueTask<Snapshot> CurrentAsync(CancellationToken cancellationToken)
     {
@@ -58,6 +67,7 @@ public sealed class SchoolDirectory(IServiceScopeFactory scopes, TimeProvider ti
                 return snapshot;
             }
 
+            var generation = Interlocked.Read(ref _generation);
             using var scope = scopes.CreateScope();
             var db = scope.ServiceProvider.GetRequiredService<SchoolbelDb>();
             var rows = await db.Schools.AsNoTracking()
@@ -78,7 +88,11 @@ public sealed class SchoolDirectory(IServiceScopeFactory scopes, TimeProvider ti
                 schools.ToFrozenDictionary(s => s.Code, StringComparer.Ordinal),
                 schools.ToFrozenDictionary(s => s.Id),
                 time.GetUtcNow());
-            _snapshot = snapshot;
+            if (Interlocked.Read(ref _generation) == generation)
+            {
+                _snapshot = snapshot;
+            }
+
             return snapshot;
         }
         finally
