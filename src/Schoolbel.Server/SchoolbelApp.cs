@@ -92,13 +92,15 @@ internal static class SchoolbelApp
         // Before everything that looks at the client's address, the exception handler's logs included.
         app.UseSchoolbelForwardedHeaders();
         app.UseExceptionHandler();
-        app.UseSchoolbelNodeHeader();
         app.UseStatusCodePages();
         app.UseMiddleware<SecurityHeadersMiddleware>();
+        // Document downloads answered from this node's caches (with admission), before the rest of
+        // the pipeline: it reads the school from the address itself, so a revalidation (304) costs
+        // no static-file lookup, no tenancy rewrite and no DI scope.
+        app.UseDownloadFastPath();
+        app.UseSchoolbelNodeHeader();
         app.UseStaticFiles();
         app.UseMiddleware<TenancyMiddleware>();
-        // Document downloads answered from this node's caches (with admission), before the rest of the pipeline.
-        app.UseDownloadFastPath();
         app.UseSchoolbelLocalization();
         app.UseRouting();
         app.UseMiddleware<SchoolOidcCallbackMiddleware>();

@@ -173,12 +173,21 @@ public sealed class AbuseBudgets : IDisposable
         };
     }
 
-    private static TokenBucketRateLimiterOptions Bucket(int perSecond, int burst) => new()
+    /// <summary>
+    /// About every 100 ms, with a whole number of tokens and a period that makes the rate exact
+    /// (rate 15: one token every 66.7 ms; rate 1: one a second). Rounding a fraction of a token
+    /// per 100 ms up to one allowed 10 a second for any rate under 10.
+    /// </summary>
+    private static TokenBucketRateLimiterOptions Bucket(int perSecond, int burst)
     {
-        TokenLimit = burst,
-        TokensPerPeriod = Math.Max(1, (int)Math.Ceiling(perSecond * Period.TotalSeconds)),
-        ReplenishmentPeriod = Period,
-        AutoReplenishment = true,
-        QueueLimit = 0,
-    };
+        var tokens = Math.Max(1, (int)(perSecond * Period.TotalSeconds));
+        return new()
+        {
+            TokenLimit = burst,
+            TokensPerPeriod = tokens,
+            ReplenishmentPeriod = TimeSpan.FromSeconds((double)tokens / perSecond),
+            AutoReplenishment = true,
+            QueueLimit = 0,
+        };
+    }
 }

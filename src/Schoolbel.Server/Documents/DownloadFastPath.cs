@@ -12,7 +12,7 @@ namespace Schoolbel.Server.Documents;
 
 /// <summary>
 /// Document downloads (<c>GET|HEAD /{school}/documents/{item}[/versions/{version}]</c> with the
-/// school cookie) answered straight after tenancy, from what this node already holds: the
+/// school cookie) answered before tenancy and routing, from what this node already holds: the
 /// decrypted cookie (<see cref="SchoolCookieTickets"/>), the cached "session still open"
 /// (<see cref="SessionStore.IsCachedActive"/>) and the hot-read entries that
 /// <see cref="DocumentDownloads.FindAsync"/> fills, judged by the same rules
@@ -33,6 +33,8 @@ internal sealed class DownloadFastPath
 {
     private readonly RequestDelegate _next;
     private readonly AdmissionMiddleware _admission;
+    private readonly SchoolDirectory _directory;
+    private readonly string? _domain;
     private readonly SchoolCookieTickets _tickets;
     private readonly IMemoryCache _sessions;
     private readonly BrownOut _brownOut;
@@ -45,6 +47,8 @@ internal sealed class DownloadFastPath
     public DownloadFastPath(
         RequestDelegate next,
         IServiceProvider services,
+        SchoolDirectory directory,
+        IOptions<TenancyOptions> tenancy,
         SchoolCookieTickets tickets,
         IMemoryCache sessions,
         BrownOut brownOut,
@@ -59,6 +63,9 @@ internal sealed class DownloadFastPath
         // Our own instance of the admission middleware, in front of the answer instead of the
         // rest of the pipeline; its limiter, budgets and waiting room are the shared singletons.
         _admission = ActivatorUtilities.CreateInstance<AdmissionMiddleware>(services, (RequestDelegate)SendAsync);
+        ArgumentNullException.ThrowIfNull(tenancy);
+        _directory = directory;
+        _domain = string.IsNullOrEmpty(tenancy.Value.Domain) ? null : "." + tenancy.Value.Domain;
         _tickets = tickets;
         _sessions = sessions;
         _brownOut = brownOut;
@@ -69,19 +76,41 @@ internal sealed class DownloadFastPath
         _enabled = options.Value.FastPath;
     }
 
-    public Task InvokeAsync(HttpContext context, SchoolScope scope)
+    public Task InvokeAsync(HttpContext context)
     {
         var request = context.Request;
         if (!_enabled
-            || scope.SchoolId is null
             || !(HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))
-            || !TryParse(request.Path, out var itemId, out var versionId)
-            || request.Headers.Authorization.Count > 0)
+            || request.Headers.Authorization.Count > 0
+            || !TrySplitSchool(request, out var code, out var rest)
+            || !TryParse(rest, out var itemId, out var versionId))
         {
             return _next(context);
         }
 
-        return TryServeAsync(context, scope, itemId, versionId);
+        return TryServeAsync(context, code, itemId, versionId);
+    }
+
+    /// <summary>
+    /// The school code and the path inside the school, read as <see cref="TenancyMiddleware"/>
+    /// reads them (which runs after this and decides everything this path leaves alone): the
+    /// host name <c>{code}.{domain}</c> when a domain is set, else the first path segment.
+    /// </summary>
+    private bool TrySplitSchool(HttpRequest request, out string code, out PathString rest)
+    {
+        var path = request.Path.Value ?? "/";
+        if (_domain is not null)
+        {
+            var host = request.Host.Host;
+            code = host.EndsWith(_domain, StringComparison.OrdinalIgnoreCase) ? host[..^_domain.Length].ToLowerInvariant() : "";
+            rest = new PathString(path);
+            return code.Length > 0;
+        }
+
+        var segmentEnd = path.IndexOf('/', 1);
+        code = segmentEnd > 1 ? path[1..segmentEnd] : "";
+        rest = segmentEnd > 1 ? new PathString(path[segmentEnd..]) : default;
+        return code.Length > 0;
     }
 
     /// <summary>
@@ -122,9 +151,16 @@ internal sealed class DownloadFastPath
         return true;
     }
 
-    private async Task TryServeAsync(HttpContext context, SchoolScope scope, Guid itemId, Guid? versionId)
+    private async Task TryServeAsync(HttpContext context, string code, Guid itemId, Guid? versionId)
     {
-        var school = scope.SchoolId!.Value;
+        // Platform segments (api, health, …) are never school codes, so they find nothing here.
+        if (await _directory.FindByCodeAsync(code, context.RequestAborted) is not { } found)
+        {
+            await _next(context);
+            return;
+        }
+
+        var school = found.Id;
         var now = _time.GetUtcNow();
         var ticket = _tickets.Find(context);
         // As CookieSessions.ValidateAsync and the SchoolMember policy: this school's cookie, session still open.
@@ -141,6 +177,10 @@ internal sealed class DownloadFastPath
 
         context.User = ticket!.Principal;
         context.Features.Set(new FastDownload(target, Versioned: versionId is not null));
+        // A scope of our own: the request's services (and their DI scope) are never created on
+        // this path. Admission only reads the school from it.
+        var scope = new SchoolScope();
+        scope.Enter(found);
         await _admission.InvokeAsync(context, scope);
     }
 
