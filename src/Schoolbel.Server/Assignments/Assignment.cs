@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Schoolbel.Server.Courses;
+using Schoolbel.Server.Data;
 using Schoolbel.Server.People;
 using Schoolbel.Server.Schools;
 
@@ -11,7 +12,7 @@ namespace Schoolbel.Server.Assignments;
 /// Graded assignments have a maximum score and an evaluation in the course's gradebook, into
 /// which released scores flow.
 /// </summary>
-public sealed class Assignment : ISchoolOwned
+public sealed class Assignment : ISchoolOwned, ISoftDeletable
 {
     public Guid Id { get; set; } = Guid.CreateVersion7();
     public Guid SchoolId { get; set; }
@@ -36,6 +37,15 @@ public sealed class Assignment : ISchoolOwned
 
     public DateTime CreatedAt { get; set; }
     public Guid CreatedBy { get; set; }
+
+    /// <summary>
+    /// Set when a teacher deleted it. Deleting only marks the assignment: the query filter hides it
+    /// (and so its hand-ins, reviews and files) from every page, feed and API, but the pupils'
+    /// submissions, receipts and files stay stored; nothing of their work is destroyed.
+    /// </summary>
+    public DateTime? DeletedAt { get; set; }
+
+    public Guid? DeletedBy { get; set; }
 }
 
 /// <summary>A class of the course that gets the assignment.</summary>

@@ -171,11 +171,12 @@ public sealed partial class AssignmentBook(SchoolbelDb db, CourseAccess access, 
         })];
     }
 
-    public async Task<Outcome<AssignmentSummary>> CreateAsync(Guid courseId, AssignmentInput input, CourseViewer editor, CancellationToken cancellationToken)
+    /// <summary>
+    /// Checks an assignment as created or edited; returns the trimmed title and the audience (none
+    /// chosen: all the course's classes and its chosen pupils).
+    /// </summary>
+    private async Task<(string? Title, List<Guid> ClassIds, List<Guid> PupilIds)> ValidateAsync(Guid courseId, AssignmentInput input, FieldErrors errors, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(input);
-        ArgumentNullException.ThrowIfNull(editor);
-        var errors = new FieldErrors();
         var title = input.Title?.Trim();
         if (string.IsNullOrEmpty(title))
         {
@@ -217,6 +218,11 @@ public sealed partial class AssignmentBook(SchoolbelDb db, CourseAccess access, 
             errors.Add("maxScore", "Een maximum kan alleen bij een opdracht met punten.");
         }
 
+        if (input.Category?.Trim().Length > 60)
+        {
+            errors.Add("category", "De categorie is te lang (hoogstens 60 tekens).");
+        }
+
         var courseClasses = await db.CourseClasses.Where(c => c.CourseId == courseId).Select(c => c.ClassId).ToListAsync(cancellationToken);
         var classIds = (input.ClassIds ?? []).Distinct().ToList();
         if (classIds.Any(c => !courseClasses.Contains(c)))
@@ -242,6 +248,15 @@ public sealed partial class AssignmentBook(SchoolbelDb db, CourseAccess access, 
             }
         }
 
+        return (title, classIds, pupilIds);
+    }
+
+    public async Task<Outcome<AssignmentSummary>> CreateAsync(Guid courseId, AssignmentInput input, CourseViewer editor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(editor);
+        var errors = new FieldErrors();
+        var (title, classIds, pupilIds) = await ValidateAsync(courseId, input, errors, cancellationToken);
         if (errors.Any)
         {
             return errors;
@@ -267,29 +282,194 @@ public sealed partial class AssignmentBook(SchoolbelDb db, CourseAccess access, 
         if (assignment.Graded)
         {
             // The gradebook column its released scores flow into; the teacher may rename or reweigh it there.
-            var evaluation = new Evaluation
-            {
-                SchoolId = SchoolId,
-                CourseId = courseId,
-                Name = assignment.Title,
-                Date = Lessons.SchoolTime.LocalDate(assignment.DueAt),
-                MaxScore = assignment.MaxScore!.Value,
-                Weight = input.Weight ?? 1,
-                Category = string.IsNullOrWhiteSpace(input.Category) ? AssignmentCategory : input.Category.Trim(),
-                AssignmentId = assignment.Id,
-                CreatedAt = now,
-                CreatedBy = editor.PersonId,
-            };
+            var evaluation = NewEvaluation(assignment, input, now, editor.PersonId);
             db.Add(evaluation);
             assignment.EvaluationId = evaluation.Id;
         }
 
         await db.SaveChangesAsync(cancellationToken);
-        cache.Invalidate(HotTags.Course(courseId));
+        Changed(courseId);
         LogCreated(logger, assignment.Id, courseId, editor.PersonId);
         var pupils = await AssigneesOf(assignment.Id, courseId).ToListAsync(cancellationToken);
         return await SummarizeAsync(assignment, pupils, cancellationToken);
     }
+
+    /// <summary>The assignment as its edit form shows it (staff only); null when it is not in this course.</summary>
+    public async Task<AssignmentForm?> FormAsync(Guid courseId, Guid assignmentId, CancellationToken cancellationToken)
+    {
+        var assignment = await db.Set<Assignment>().AsNoTracking().FirstOrDefaultAsync(a => a.Id == assignmentId && a.CourseId == courseId, cancellationToken);
+        if (assignment is null)
+        {
+            return null;
+        }
+
+        var classes = await db.Set<AssignmentClass>().Where(c => c.AssignmentId == assignmentId).Select(c => c.ClassId).ToListAsync(cancellationToken);
+        var pupils = await db.Set<AssignmentPupil>().Where(p => p.AssignmentId == assignmentId).Select(p => p.PupilId).ToListAsync(cancellationToken);
+        var evaluation = assignment.EvaluationId is { } id ? await db.Set<Evaluation>().AsNoTracking().FirstOrDefaultAsync(e => e.Id == id, cancellationToken) : null;
+        var attachments = await db.Set<AssignmentFile>().AsNoTracking().Where(f => f.AssignmentId == assignmentId && f.SubmissionId == null)
+            .OrderBy(f => f.FileName).ToListAsync(cancellationToken);
+        var submissions = await db.Set<Submission>().CountAsync(s => s.AssignmentId == assignmentId, cancellationToken);
+        return new AssignmentForm(assignment.Id, assignment.CourseId, assignment.Title, assignment.Instructions, assignment.DueAt, assignment.AcceptsLate, assignment.Graded,
+            assignment.MaxScore, evaluation?.Weight, evaluation?.Category, classes, pupils, [.. attachments.Select(FileView.Of)], submissions);
+    }
+
+    /// <summary>
+    /// Changes an assignment; the input is the whole assignment again, as on create. Rules:
+    /// <list type="bullet">
+    /// <item>Hand-ins keep their late flag as it was when they arrived: a receipt records what happened.</item>
+    /// <item>A pupil left out of the audience keeps their hand-ins stored; they just no longer see the assignment.</item>
+    /// <item>Once a score is given (a review or the gradebook), the maximum cannot go below it and
+    /// the assignment cannot stop being graded: 400 naming <c>maxScore</c> or <c>graded</c>.</item>
+    /// <item>A graded assignment's gradebook evaluation follows its maximum (and weight and category
+    /// when given); an assignment that becomes graded gets one.</item>
+    /// </list>
+    /// Null when the assignment is not in this course.
+    /// </summary>
+    public async Task<Outcome<AssignmentSummary>?> UpdateAsync(Guid courseId, Guid assignmentId, AssignmentInput input, CourseViewer editor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(editor);
+        var assignment = await db.Set<Assignment>().FirstOrDefaultAsync(a => a.Id == assignmentId && a.CourseId == courseId, cancellationToken);
+        if (assignment is null)
+        {
+            return null;
+        }
+
+        var errors = new FieldErrors();
+        var (title, classIds, pupilIds) = await ValidateAsync(courseId, input, errors, cancellationToken);
+        var evaluation = assignment.EvaluationId is { } id ? await db.Set<Evaluation>().FirstOrDefaultAsync(e => e.Id == id, cancellationToken) : null;
+        var highest = await HighestScoreAsync(assignmentId, evaluation?.Id, cancellationToken);
+        if (highest is { } top)
+        {
+            if (!input.Graded)
+            {
+                errors.Add("graded", "Er zijn al punten gegeven: de opdracht blijft op punten.");
+            }
+            else if (input.MaxScore is { } max && max < top)
+            {
+                errors.Add("maxScore", $"Er is al een score van {top.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)} gegeven: het maximum kan niet lager.");
+            }
+        }
+
+        if (errors.Any)
+        {
+            return errors;
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        assignment.Title = title!;
+        assignment.Instructions = string.IsNullOrWhiteSpace(input.Instructions) ? null : input.Instructions;
+        assignment.DueAt = input.DueAt!.Value.UtcDateTime;
+        assignment.AcceptsLate = input.AcceptsLate;
+        assignment.Graded = input.Graded;
+        assignment.MaxScore = input.Graded ? input.MaxScore : null;
+        if (input.Graded && evaluation is null)
+        {
+            evaluation = NewEvaluation(assignment, input, now, editor.PersonId);
+            db.Add(evaluation);
+            assignment.EvaluationId = evaluation.Id;
+        }
+        else if (input.Graded)
+        {
+            evaluation!.MaxScore = assignment.MaxScore!.Value;
+            evaluation.Weight = input.Weight ?? evaluation.Weight;
+            evaluation.Category = string.IsNullOrWhiteSpace(input.Category) ? evaluation.Category : input.Category.Trim();
+        }
+        else if (evaluation is not null)
+        {
+            // No score in it (checked above): the empty gradebook column goes with the grading.
+            db.Remove(evaluation);
+            assignment.EvaluationId = null;
+        }
+
+        var oldClasses = await db.Set<AssignmentClass>().Where(c => c.AssignmentId == assignmentId).ToListAsync(cancellationToken);
+        db.RemoveRange(oldClasses.Where(c => !classIds.Contains(c.ClassId)));
+        db.AddRange(classIds.Where(c => !oldClasses.Any(o => o.ClassId == c)).Select(c => new AssignmentClass { SchoolId = SchoolId, AssignmentId = assignmentId, ClassId = c }));
+        var oldPupils = await db.Set<AssignmentPupil>().Where(p => p.AssignmentId == assignmentId).ToListAsync(cancellationToken);
+        db.RemoveRange(oldPupils.Where(p => !pupilIds.Contains(p.PupilId)));
+        db.AddRange(pupilIds.Where(p => !oldPupils.Any(o => o.PupilId == p)).Select(p => new AssignmentPupil { SchoolId = SchoolId, AssignmentId = assignmentId, PupilId = p }));
+        await db.SaveChangesAsync(cancellationToken);
+        Changed(courseId);
+        LogUpdated(logger, assignmentId, editor.PersonId);
+        var pupils = await AssigneesOf(assignmentId, courseId).ToListAsync(cancellationToken);
+        return await SummarizeAsync(assignment, pupils, cancellationToken);
+    }
+
+    /// <summary>
+    /// Deletes an assignment by marking it (see <see cref="Assignment.DeletedAt"/>): it disappears
+    /// from every page, the today page, the planner and the calendar feeds, but the pupils'
+    /// submissions, receipts and files stay stored, so no one's work is destroyed by a teacher's
+    /// click. Its gradebook evaluation is deleted with it (see <see cref="Gradebook.DeleteAsync"/>),
+    /// so its scores leave the pupils' totals and no pending notification announces them.
+    /// False when the assignment is not in this course.
+    /// </summary>
+    public async Task<bool> DeleteAsync(Guid courseId, Guid assignmentId, CourseViewer editor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(editor);
+        var assignment = await db.Set<Assignment>().FirstOrDefaultAsync(a => a.Id == assignmentId && a.CourseId == courseId, cancellationToken);
+        if (assignment is null)
+        {
+            return false;
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        assignment.DeletedAt = now;
+        assignment.DeletedBy = editor.PersonId;
+        if (assignment.EvaluationId is { } evaluationId)
+        {
+            await Gradebook.RemoveEvaluationAsync(db, evaluationId, cancellationToken);
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        Changed(courseId);
+        cache.Invalidate((await AssigneesOf(assignmentId, courseId).ToListAsync(cancellationToken)).Select(HotTags.Person));
+        LogDeleted(logger, assignmentId, editor.PersonId);
+        return true;
+    }
+
+    /// <summary>Removes a teacher's attachment (not a hand-in's file); false when there is no such attachment. The blob goes with the storage collector once nothing refers to it.</summary>
+    public async Task<bool> RemoveAttachmentAsync(Guid courseId, Guid assignmentId, Guid fileId, CancellationToken cancellationToken)
+    {
+        var removed = await db.Set<AssignmentFile>()
+            .Where(f => f.Id == fileId && f.AssignmentId == assignmentId && f.SubmissionId == null
+                && db.Set<Assignment>().Any(a => a.Id == assignmentId && a.CourseId == courseId))
+            .ExecuteDeleteAsync(cancellationToken);
+        if (removed > 0)
+        {
+            Changed(courseId);
+        }
+
+        return removed > 0;
+    }
+
+    /// <summary>The highest score given on an assignment so far, in a review or in its gradebook evaluation.</summary>
+    private async Task<decimal?> HighestScoreAsync(Guid assignmentId, Guid? evaluationId, CancellationToken cancellationToken)
+    {
+        var reviewed = await db.Set<AssignmentReview>().Where(r => r.AssignmentId == assignmentId && r.Score != null).MaxAsync(r => r.Score, cancellationToken);
+        var recorded = evaluationId is { } id ? await db.Set<Score>().Where(s => s.EvaluationId == id && s.Points != null).MaxAsync(s => s.Points, cancellationToken) : null;
+        return reviewed is null ? recorded : recorded is null ? reviewed : Math.Max(reviewed.Value, recorded.Value);
+    }
+
+    /// <summary>The assignment's due date, title and audience show in the today page, planners and feeds: drop what they cached.</summary>
+    private void Changed(Guid courseId)
+    {
+        cache.Invalidate(HotTags.Course(courseId));
+        cache.Invalidate(Planner.PlannerTags.School(SchoolId));
+    }
+
+    private Evaluation NewEvaluation(Assignment assignment, AssignmentInput input, DateTime now, Guid editorId) => new()
+    {
+        SchoolId = SchoolId,
+        CourseId = assignment.CourseId,
+        Name = assignment.Title,
+        Date = Lessons.SchoolTime.LocalDate(assignment.DueAt),
+        MaxScore = assignment.MaxScore!.Value,
+        Weight = input.Weight ?? 1,
+        Category = string.IsNullOrWhiteSpace(input.Category) ? AssignmentCategory : input.Category.Trim(),
+        AssignmentId = assignment.Id,
+        CreatedAt = now,
+        CreatedBy = editorId,
+    };
 
     /// <summary>
     /// Records the teacher's feedback and score for one pupil: kept as a draft, released (the pupil
@@ -389,7 +569,7 @@ public sealed partial class AssignmentBook(SchoolbelDb db, CourseAccess access, 
 
         if (input.Action == ReviewAction.Release)
         {
-            notifications.Enqueue([pupilId], assignment.CourseId, assignment.Title);
+            notifications.Enqueue([pupilId], assignment.CourseId, assignment.Title, assignment.EvaluationId, assignment.Id);
         }
 
         await db.SaveChangesAsync(cancellationToken);
@@ -401,6 +581,12 @@ public sealed partial class AssignmentBook(SchoolbelDb db, CourseAccess access, 
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Assignment {AssignmentId} created in course {CourseId} by {PersonId}")]
     private static partial void LogCreated(ILogger logger, Guid assignmentId, Guid courseId, Guid personId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Assignment {AssignmentId} changed by {PersonId}")]
+    private static partial void LogUpdated(ILogger logger, Guid assignmentId, Guid personId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Assignment {AssignmentId} deleted (marked) by {PersonId}")]
+    private static partial void LogDeleted(ILogger logger, Guid assignmentId, Guid personId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Assignment {AssignmentId}: review of pupil {PupilId} is now {Status}")]
     private static partial void LogReviewed(ILogger logger, Guid assignmentId, Guid pupilId, ReviewStatus status);
@@ -431,6 +617,11 @@ public sealed record ReviewInput(string? Feedback, decimal? Score, ReviewAction 
 /// <summary>An assignment in a list: for staff <see cref="Pupils"/> counts all assignees, for pupils and parents their own.</summary>
 public sealed record AssignmentSummary(
     Guid Id, Guid CourseId, string CourseName, string Title, DateTime DueAt, bool AcceptsLate, bool Graded, decimal? MaxScore, int Pupils, int Submitted);
+
+/// <summary>What the edit form of an assignment starts from; <see cref="Submissions"/> counts hand-ins (the delete button says they are kept).</summary>
+public sealed record AssignmentForm(
+    Guid Id, Guid CourseId, string Title, string? Instructions, DateTime DueAt, bool AcceptsLate, bool Graded, decimal? MaxScore, decimal? Weight, string? Category,
+    IReadOnlyList<Guid> ClassIds, IReadOnlyList<Guid> PupilIds, IReadOnlyList<FileView> Attachments, int Submissions);
 
 public sealed record AssignmentDetails(AssignmentSummary Assignment, string? Instructions, IReadOnlyList<string> Classes, IReadOnlyList<FileView> Attachments, IReadOnlyList<PupilWork> Work);
 

@@ -34,6 +34,15 @@ internal static class AssignmentsEndpoints
         assignments.MapPost("/", Create).WithSummary("Create an assignment (teachers of the course): title, instructions (Markdown), dueAt, acceptsLate, graded with maxScore "
             + "(and the gradebook weight and category), for classIds and/or pupilIds of the course (none: the whole course).");
         assignments.MapGet("/{assignmentId:guid}", Get).WithSummary("An assignment with its attachments and the work the caller may see (staff: every pupil; a pupil: their own; a parent: their children's).");
+        assignments.MapPut("/{assignmentId:guid}", Update)
+            .WithSummary("Change an assignment (teachers of the course); the body is the whole assignment as on create (classIds and pupilIds both empty: the whole course). "
+                + "400 naming the field for bad input, for a maxScore below a score already given, or for graded false once scores are given. "
+                + "Hand-ins keep their late flag; a new dueAt moves the deadline in the planner and the calendar feeds.");
+        assignments.MapDelete("/{assignmentId:guid}", Delete)
+            .WithSummary("Delete an assignment (teachers of the course). A soft delete: the assignment disappears for everyone (pages, today, planner, feeds, API), "
+                + "but the pupils' submissions, receipts and files stay stored; nothing of their work is destroyed. Its gradebook evaluation and scores are deleted.");
+        assignments.MapDelete("/{assignmentId:guid}/attachments/{fileId:guid}", Detach)
+            .WithSummary("Remove one of the teacher's attachments (not a pupil's handed-in file).");
         assignments.MapPost("/{assignmentId:guid}/attachments", Attach)
             .Accepts<IFormFileCollection>("multipart/form-data")
             .WithSummary("Add files to an assignment (teachers; multipart/form-data). Same limits and type checks as documents.");
@@ -118,6 +127,63 @@ internal static class AssignmentsEndpoints
         // As in the IETF idempotency-key draft's examples: tell the client this answer is a repeat.
         context.Response.Headers["Idempotent-Replayed"] = "true";
         return TypedResults.Ok(receipt);
+    }
+
+    private static async Task<Results<Ok<AssignmentSummary>, ValidationProblem, NotFound, ForbidHttpResult>> Update(
+        HttpContext context, Guid courseId, Guid assignmentId, AssignmentInput input, CourseAccess access, AssignmentBook book, CancellationToken ct)
+    {
+        var viewer = await ViewerAsync(context, courseId, access, ct);
+        if (viewer is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        if (!viewer.CanEdit)
+        {
+            return TypedResults.Forbid();
+        }
+
+        var outcome = await book.UpdateAsync(courseId, assignmentId, input, viewer, ct);
+        if (outcome is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        return outcome.Value.Succeeded ? TypedResults.Ok(outcome.Value.Value!) : TypedResults.ValidationProblem(outcome.Value.Errors!.ToDictionary());
+    }
+
+    private static async Task<Results<NoContent, NotFound, ForbidHttpResult>> Delete(
+        HttpContext context, Guid courseId, Guid assignmentId, CourseAccess access, AssignmentBook book, CancellationToken ct)
+    {
+        var viewer = await ViewerAsync(context, courseId, access, ct);
+        if (viewer is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        if (!viewer.CanEdit)
+        {
+            return TypedResults.Forbid();
+        }
+
+        return await book.DeleteAsync(courseId, assignmentId, viewer, ct) ? TypedResults.NoContent() : TypedResults.NotFound();
+    }
+
+    private static async Task<Results<NoContent, NotFound, ForbidHttpResult>> Detach(
+        HttpContext context, Guid courseId, Guid assignmentId, Guid fileId, CourseAccess access, AssignmentBook book, CancellationToken ct)
+    {
+        var viewer = await ViewerAsync(context, courseId, access, ct);
+        if (viewer is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        if (!viewer.CanEdit)
+        {
+            return TypedResults.Forbid();
+        }
+
+        return await book.RemoveAttachmentAsync(courseId, assignmentId, fileId, ct) ? TypedResults.NoContent() : TypedResults.NotFound();
     }
 
     private static async Task<Results<Created<IReadOnlyList<FileView>>, ProblemHttpResult>> Attach(

@@ -20,6 +20,9 @@ public abstract class SchoolbelDb(DbContextOptions options, SchoolScope scope)
     private static readonly MethodInfo ApplySchoolFilterMethod =
         typeof(SchoolbelDb).GetMethod(nameof(ApplySchoolFilter), BindingFlags.NonPublic | BindingFlags.Instance)!;
 
+    private static readonly MethodInfo ApplySchoolAndDeletedFilterMethod =
+        typeof(SchoolbelDb).GetMethod(nameof(ApplySchoolAndDeletedFilter), BindingFlags.NonPublic | BindingFlags.Instance)!;
+
     /// <summary>
     /// The school of the current request. Every school-owned entity is filtered on it, so a
     /// query that forgets a <c>Where(x => x.SchoolId == ...)</c> still cannot read across schools.
@@ -162,7 +165,10 @@ public abstract class SchoolbelDb(DbContextOptions options, SchoolScope scope)
         {
             if (typeof(ISchoolOwned).IsAssignableFrom(entityType.ClrType))
             {
-                ApplySchoolFilterMethod.MakeGenericMethod(entityType.ClrType).Invoke(this, [modelBuilder]);
+                // One filter per entity type (a second HasQueryFilter would replace the first), so
+                // soft-deletable rows get the school and the "not deleted" condition together.
+                var method = typeof(ISoftDeletable).IsAssignableFrom(entityType.ClrType) ? ApplySchoolAndDeletedFilterMethod : ApplySchoolFilterMethod;
+                method.MakeGenericMethod(entityType.ClrType).Invoke(this, [modelBuilder]);
             }
         }
     }
@@ -171,6 +177,10 @@ public abstract class SchoolbelDb(DbContextOptions options, SchoolScope scope)
         where TEntity : class, ISchoolOwned =>
         modelBuilder.Entity<TEntity>().HasQueryFilter(e => e.SchoolId == CurrentSchoolId);
 
+    private void ApplySchoolAndDeletedFilter<TEntity>(ModelBuilder modelBuilder)
+        where TEntity : class, ISchoolOwned, ISoftDeletable =>
+        modelBuilder.Entity<TEntity>().HasQueryFilter(e => e.SchoolId == CurrentSchoolId && e.DeletedAt == null);
+
     private sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(
         v => v.Kind == DateTimeKind.Utc ? v : v.ToUniversalTime(),
         v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
@@ -178,6 +188,16 @@ public abstract class SchoolbelDb(DbContextOptions options, SchoolScope scope)
     private sealed class NullableUtcDateTimeConverter() : ValueConverter<DateTime?, DateTime?>(
         v => v == null ? null : v.Value.Kind == DateTimeKind.Utc ? v : v.Value.ToUniversalTime(),
         v => v == null ? null : DateTime.SpecifyKind(v.Value, DateTimeKind.Utc));
+}
+
+/// <summary>
+/// A row that is deleted by marking it (<see cref="DeletedAt"/>) instead of removing it, because
+/// other people's data hangs on it (an assignment and the pupils' hand-ins). The query filter
+/// hides it everywhere; only code that says <c>IgnoreQueryFilters()</c> still sees it.
+/// </summary>
+public interface ISoftDeletable
+{
+    DateTime? DeletedAt { get; }
 }
 
 /// <summary>The SQLite flavour of the model (the embedded default).</summary>

@@ -84,6 +84,83 @@ public sealed class EvaluationPageModel(CourseAccess access, Gradebook book) : P
         return page;
     }
 
+    /// <summary>Changes the evaluation itself (name, date, maximum, weight, category).</summary>
+    public async Task<IActionResult> OnPostEditAsync(Guid courseId, Guid evaluationId, string? name, DateOnly? date, string? maxScore, string? weight, string? category, CancellationToken cancellationToken)
+    {
+        if (await LoadAsync(courseId, evaluationId, cancellationToken) is { } failed)
+        {
+            return failed;
+        }
+
+        var max = Number(maxScore, "maxScore");
+        var weightValue = Number(weight, "weight");
+        if (ModelState.IsValid)
+        {
+            var editor = (await access.ViewerAsync(courseId, User.PersonId(), User.Role() ?? PersonRole.Pupil, cancellationToken))!;
+            var outcome = await book.UpdateAsync(courseId, evaluationId, new EvaluationInput(name, date, max, weightValue, category), editor, cancellationToken);
+            if (outcome is null)
+            {
+                return NotFound();
+            }
+
+            if (outcome.Value.Succeeded)
+            {
+                return Redirect(Url.Content($"~/courses/{courseId}/grades/{evaluationId}"));
+            }
+
+            foreach (var (field, messages) in outcome.Value.Errors!.ToDictionary())
+            {
+                foreach (var message in messages)
+                {
+                    ModelState.AddModelError(field, message);
+                }
+            }
+        }
+
+        var page = Page();
+        page.StatusCode = StatusCodes.Status400BadRequest;
+        return page;
+    }
+
+    /// <summary>Deletes the evaluation and its scores; a graded assignment's evaluation goes with the assignment instead.</summary>
+    public async Task<IActionResult> OnPostDeleteAsync(Guid courseId, Guid evaluationId, CancellationToken cancellationToken)
+    {
+        if (await LoadAsync(courseId, evaluationId, cancellationToken) is { } failed)
+        {
+            return failed;
+        }
+
+        var editor = (await access.ViewerAsync(courseId, User.PersonId(), User.Role() ?? PersonRole.Pupil, cancellationToken))!;
+        switch (await book.DeleteAsync(courseId, evaluationId, editor, cancellationToken))
+        {
+            case EvaluationDeletion.Deleted:
+                return Redirect(Url.Content($"~/courses/{courseId}/grades"));
+            case EvaluationDeletion.BelongsToAssignment:
+                ModelState.AddModelError("", "Deze evaluatie hoort bij een opdracht: verwijder de opdracht of zet ze niet meer op punten.");
+                var page = Page();
+                page.StatusCode = StatusCodes.Status409Conflict;
+                return page;
+            default:
+                return NotFound();
+        }
+    }
+
+    private decimal? Number(string? text, string field)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        if (decimal.TryParse(text.Trim().Replace(',', '.'), NumberStyles.Number, CultureInfo.InvariantCulture, out var value))
+        {
+            return value;
+        }
+
+        ModelState.AddModelError(field, "Vul een getal in.");
+        return null;
+    }
+
     public async Task<IActionResult> OnPostReleaseAsync(Guid courseId, Guid evaluationId, CancellationToken cancellationToken)
     {
         if (await LoadAsync(courseId, evaluationId, cancellationToken) is { } failed)

@@ -5,8 +5,11 @@ using Schoolbel.Server.Notifications;
 
 namespace Schoolbel.Server.Grades;
 
-/// <summary>What a grade-notification job carries: whose scores became visible, and for which evaluation.</summary>
-public sealed record GradesReleased(IReadOnlyList<Guid> PupilIds, Guid CourseId, string EvaluationName);
+/// <summary>
+/// What a grade-notification job carries: whose scores became visible, and for which evaluation
+/// (and assignment). The ids are null in jobs queued before they were added.
+/// </summary>
+public sealed record GradesReleased(IReadOnlyList<Guid> PupilIds, Guid CourseId, string EvaluationName, Guid? EvaluationId = null, Guid? AssignmentId = null);
 
 /// <summary>
 /// Tells pupils and their parents that a score became visible. The <see cref="Notifier"/> holds
@@ -24,7 +27,7 @@ public sealed class GradeNotifications(SchoolbelDb db, JobQueue queue, Notifier 
     public const string JobKind = "grades.notify";
 
     /// <summary>Adds the notification job to the caller's pending changes; it is written by the caller's SaveChanges.</summary>
-    public void Enqueue(IReadOnlyCollection<Guid> pupilIds, Guid courseId, string evaluationName)
+    public void Enqueue(IReadOnlyCollection<Guid> pupilIds, Guid courseId, string evaluationName, Guid? evaluationId, Guid? assignmentId = null)
     {
         ArgumentNullException.ThrowIfNull(pupilIds);
         if (pupilIds.Count == 0 || db.CurrentSchoolId is not { } school)
@@ -32,13 +35,23 @@ public sealed class GradeNotifications(SchoolbelDb db, JobQueue queue, Notifier 
             return;
         }
 
-        queue.Add(JobKind, new GradesReleased([.. pupilIds.Distinct()], courseId, evaluationName), school);
+        queue.Add(JobKind, new GradesReleased([.. pupilIds.Distinct()], courseId, evaluationName, evaluationId, assignmentId), school);
     }
 
-    /// <summary>Writes the notifications (in the school's scope); the job handler calls it.</summary>
+    /// <summary>
+    /// Writes the notifications (in the school's scope); the job handler calls it. A job whose
+    /// evaluation or assignment was deleted while it waited in the queue announces nothing: a
+    /// pupil would be sent to a grade that no longer exists.
+    /// </summary>
     internal async Task SendAsync(GradesReleased released, CancellationToken cancellationToken)
     {
         var school = db.CurrentSchoolId ?? throw new InvalidOperationException("Grade notifications are sent inside the scope of their school.");
+        if ((released.EvaluationId is { } evaluationId && !await db.Set<Evaluation>().AnyAsync(e => e.Id == evaluationId, cancellationToken))
+            || (released.AssignmentId is { } assignmentId && !await db.Set<Assignments.Assignment>().AnyAsync(a => a.Id == assignmentId, cancellationToken)))
+        {
+            return;
+        }
+
         var pupilIds = released.PupilIds;
         var course = await db.Courses.AsNoTracking().Where(c => c.Id == released.CourseId).Select(c => c.Name).FirstOrDefaultAsync(cancellationToken);
         var parents = await db.ParentLinks.AsNoTracking().Where(l => pupilIds.Contains(l.PupilId)).Select(l => l.ParentId).ToListAsync(cancellationToken);

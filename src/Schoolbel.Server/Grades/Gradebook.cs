@@ -31,11 +31,8 @@ public sealed partial class Gradebook(SchoolbelDb db, CourseAccess access, HotCa
         return [.. evaluations.Select(e => EvaluationView.Of(e, counts.GetValueOrDefault(e.Id)))];
     }
 
-    public async Task<Outcome<EvaluationView>> CreateAsync(Guid courseId, EvaluationInput input, CourseViewer editor, CancellationToken cancellationToken)
+    private static (string? Name, string Category) Validate(EvaluationInput input, FieldErrors errors)
     {
-        ArgumentNullException.ThrowIfNull(input);
-        ArgumentNullException.ThrowIfNull(editor);
-        var errors = new FieldErrors();
         var name = input.Name?.Trim();
         if (string.IsNullOrEmpty(name))
         {
@@ -67,6 +64,107 @@ public sealed partial class Gradebook(SchoolbelDb db, CourseAccess access, HotCa
             errors.Add("category", "De categorie is te lang (hoogstens 60 tekens).");
         }
 
+        return (name, category);
+    }
+
+    /// <summary>
+    /// Changes an evaluation (name, date, maximum, weight, category; the input is the whole
+    /// evaluation again). The maximum cannot go below a score already recorded (400 naming
+    /// <c>maxScore</c>). A graded assignment's evaluation keeps the assignment's maximum in step,
+    /// since its reviews are scored against it. Null when the evaluation is not of this course.
+    /// </summary>
+    public async Task<Outcome<EvaluationView>?> UpdateAsync(Guid courseId, Guid evaluationId, EvaluationInput input, CourseViewer editor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(editor);
+        var evaluation = await db.Set<Evaluation>().FirstOrDefaultAsync(e => e.Id == evaluationId && e.CourseId == courseId, cancellationToken);
+        if (evaluation is null)
+        {
+            return null;
+        }
+
+        var errors = new FieldErrors();
+        var (name, category) = Validate(input, errors);
+        var assignment = evaluation.AssignmentId is { } assignmentId
+            ? await db.Set<Assignments.Assignment>().FirstOrDefaultAsync(a => a.Id == assignmentId, cancellationToken)
+            : null;
+        var recorded = await db.Set<Score>().Where(s => s.EvaluationId == evaluationId && s.Points != null).MaxAsync(s => s.Points, cancellationToken);
+        var reviewed = assignment is null ? null
+            : await db.Set<Assignments.AssignmentReview>().Where(r => r.AssignmentId == assignment.Id && r.Score != null).MaxAsync(r => r.Score, cancellationToken);
+        var highest = recorded is null ? reviewed : reviewed is null ? recorded : Math.Max(recorded.Value, reviewed.Value);
+        if (input.MaxScore is { } max && highest is { } top && max < top)
+        {
+            errors.Add("maxScore", $"Er is al een score van {top.ToString("0.##", CultureInfo.InvariantCulture)} gegeven: het maximum kan niet lager.");
+        }
+
+        if (errors.Any)
+        {
+            return errors;
+        }
+
+        evaluation.Name = name!;
+        evaluation.Date = input.Date!.Value;
+        evaluation.MaxScore = input.MaxScore!.Value;
+        evaluation.Weight = input.Weight ?? evaluation.Weight;
+        evaluation.Category = category;
+        if (assignment is not null)
+        {
+            assignment.MaxScore = evaluation.MaxScore;
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        // Totals and reports of every scored pupil change with the maximum and weight.
+        var pupils = await db.Set<Score>().Where(s => s.EvaluationId == evaluationId).Select(s => s.PupilId).ToListAsync(cancellationToken);
+        cache.Invalidate(pupils.Select(HotTags.Person));
+        LogUpdated(logger, evaluationId, editor.PersonId);
+        return EvaluationView.Of(evaluation, pupils.Count);
+    }
+
+    /// <summary>
+    /// Deletes an evaluation with its scores, which so leave the pupils' totals; a notification
+    /// about it still waiting in the job queue announces nothing (see <see cref="GradeNotifications.SendAsync"/>).
+    /// The evaluation of a graded assignment goes only with the assignment (or when it stops being graded).
+    /// </summary>
+    public async Task<EvaluationDeletion> DeleteAsync(Guid courseId, Guid evaluationId, CourseViewer editor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(editor);
+        var evaluation = await db.Set<Evaluation>().AsNoTracking().FirstOrDefaultAsync(e => e.Id == evaluationId && e.CourseId == courseId, cancellationToken);
+        if (evaluation is null)
+        {
+            return EvaluationDeletion.NotFound;
+        }
+
+        if (evaluation.AssignmentId is { } assignmentId && await db.Set<Assignments.Assignment>().AnyAsync(a => a.Id == assignmentId, cancellationToken))
+        {
+            return EvaluationDeletion.BelongsToAssignment;
+        }
+
+        var pupils = await RemoveEvaluationAsync(db, evaluationId, cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        cache.Invalidate(pupils.Select(HotTags.Person));
+        LogDeleted(logger, evaluationId, editor.PersonId);
+        return EvaluationDeletion.Deleted;
+    }
+
+    /// <summary>Marks an evaluation and its scores for removal in the caller's unit of work; returns the pupils who had a score.</summary>
+    internal static async Task<IReadOnlyList<Guid>> RemoveEvaluationAsync(SchoolbelDb db, Guid evaluationId, CancellationToken cancellationToken)
+    {
+        var scores = await db.Set<Score>().Where(s => s.EvaluationId == evaluationId).ToListAsync(cancellationToken);
+        db.RemoveRange(scores);
+        if (await db.Set<Evaluation>().FirstOrDefaultAsync(e => e.Id == evaluationId, cancellationToken) is { } evaluation)
+        {
+            db.Remove(evaluation);
+        }
+
+        return [.. scores.Select(s => s.PupilId)];
+    }
+
+    public async Task<Outcome<EvaluationView>> CreateAsync(Guid courseId, EvaluationInput input, CourseViewer editor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(editor);
+        var errors = new FieldErrors();
+        var (name, category) = Validate(input, errors);
         if (errors.Any)
         {
             return errors;
@@ -217,7 +315,7 @@ public sealed partial class Gradebook(SchoolbelDb db, CourseAccess access, HotCa
         var shown = db.ChangeTracker.Entries<Score>()
             .Where(e => e.State is EntityState.Added or EntityState.Modified && e.Entity.ReleasedAt is not null)
             .Select(e => e.Entity.PupilId).ToList();
-        notifications.Enqueue(shown, courseId, evaluation.Name);
+        notifications.Enqueue(shown, courseId, evaluation.Name, evaluation.Id, evaluation.AssignmentId);
         await db.SaveChangesAsync(cancellationToken);
         cache.Invalidate(pupilIds.Select(HotTags.Person));
         LogRecorded(logger, rows.Count, evaluationId, editor.PersonId);
@@ -240,7 +338,7 @@ public sealed partial class Gradebook(SchoolbelDb db, CourseAccess access, HotCa
         await using (own)
         {
             var newlyShown = await db.Set<Score>().Where(s => s.EvaluationId == evaluationId && s.ReleasedAt == null).Select(s => s.PupilId).ToListAsync(cancellationToken);
-            notifications.Enqueue(newlyShown, courseId, evaluation.Name);
+            notifications.Enqueue(newlyShown, courseId, evaluation.Name, evaluation.Id, evaluation.AssignmentId);
             await db.SaveChangesAsync(cancellationToken);
             await db.Set<Score>().Where(s => s.EvaluationId == evaluationId && s.ReleasedAt == null)
                 .ExecuteUpdateAsync(s => s.SetProperty(x => x.ReleasedAt, now), cancellationToken);
@@ -344,6 +442,12 @@ public sealed partial class Gradebook(SchoolbelDb db, CourseAccess access, HotCa
     [LoggerMessage(Level = LogLevel.Information, Message = "{Count} score(s) recorded for evaluation {EvaluationId} by {PersonId}")]
     private static partial void LogRecorded(ILogger logger, int count, Guid evaluationId, Guid personId);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Evaluation {EvaluationId} changed by {PersonId}")]
+    private static partial void LogUpdated(ILogger logger, Guid evaluationId, Guid personId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Evaluation {EvaluationId} deleted by {PersonId}")]
+    private static partial void LogDeleted(ILogger logger, Guid evaluationId, Guid personId);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Evaluation {EvaluationId} released")]
     private static partial void LogReleased(ILogger logger, Guid evaluationId);
 }
@@ -387,6 +491,15 @@ public sealed record CourseTotal(decimal? Percent, decimal WeightCounted, int Ab
 
         return new CourseTotal(weights == 0 ? null : decimal.Round(100 * weighted / weights, 1, MidpointRounding.AwayFromZero), weights, absent, exempt);
     }
+}
+
+public enum EvaluationDeletion
+{
+    Deleted,
+    NotFound,
+
+    /// <summary>The evaluation of a graded assignment: it goes when the assignment is deleted.</summary>
+    BelongsToAssignment,
 }
 
 public sealed record EvaluationInput(string? Name, DateOnly? Date, decimal? MaxScore, decimal? Weight = null, string? Category = null);

@@ -30,6 +30,12 @@ internal static class GradesEndpoints
         var evaluations = api.MapGroup("/courses/{courseId:guid}/evaluations").WithTags("Grades");
         evaluations.MapGet("/", List).WithSummary("The course's evaluations (teachers of the course).");
         evaluations.MapPost("/", Create).WithSummary("Add an evaluation: name, date, maxScore, weight (default 1) and category (e.g. \"dagelijks werk\", \"toets\").");
+        evaluations.MapPut("/{evaluationId:guid}", Update)
+            .WithSummary("Change an evaluation (teachers of the course): name, date, maxScore, weight, category, as on create. "
+                + "400 naming maxScore when it is below a score already recorded. For a graded assignment's evaluation the assignment's maximum follows.");
+        evaluations.MapDelete("/{evaluationId:guid}", Delete)
+            .WithSummary("Delete an evaluation and its scores (teachers of the course); the scores leave the pupils' totals and a queued grade notification "
+                + "for it announces nothing. 409 for a graded assignment's evaluation: delete the assignment (or make it ungraded) instead.");
         evaluations.MapGet("/{evaluationId:guid}/scores", Sheet).WithSummary("Every pupil of the course with their score on this evaluation (or none yet).");
         evaluations.MapPut("/{evaluationId:guid}/scores", Record)
             .WithSummary("Record scores: [{pupilId, points, code (Points, Absent, Exempt), comment}]. All or nothing; 400 naming the field for points below 0 "
@@ -72,6 +78,53 @@ internal static class GradesEndpoints
         return outcome.Succeeded
             ? TypedResults.Created($"/api/v1/courses/{courseId}/evaluations/{outcome.Value!.Id}/scores", outcome.Value)
             : TypedResults.ValidationProblem(outcome.Errors!.ToDictionary());
+    }
+
+    private static async Task<Results<Ok<EvaluationView>, ValidationProblem, NotFound, ForbidHttpResult>> Update(
+        HttpContext context, Guid courseId, Guid evaluationId, EvaluationInput input, CourseAccess access, Gradebook book, CancellationToken ct)
+    {
+        var viewer = await EditorAsync(context, courseId, access, ct);
+        if (viewer is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        if (!viewer.CanEdit)
+        {
+            return TypedResults.Forbid();
+        }
+
+        var outcome = await book.UpdateAsync(courseId, evaluationId, input, viewer, ct);
+        if (outcome is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        return outcome.Value.Succeeded ? TypedResults.Ok(outcome.Value.Value!) : TypedResults.ValidationProblem(outcome.Value.Errors!.ToDictionary());
+    }
+
+    private static async Task<Results<NoContent, NotFound, ForbidHttpResult, ProblemHttpResult>> Delete(
+        HttpContext context, Guid courseId, Guid evaluationId, CourseAccess access, Gradebook book, CancellationToken ct)
+    {
+        var viewer = await EditorAsync(context, courseId, access, ct);
+        if (viewer is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        if (!viewer.CanEdit)
+        {
+            return TypedResults.Forbid();
+        }
+
+        return await book.DeleteAsync(courseId, evaluationId, viewer, ct) switch
+        {
+            EvaluationDeletion.Deleted => TypedResults.NoContent(),
+            EvaluationDeletion.BelongsToAssignment => TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict, title: "Belongs to an assignment",
+                detail: "Deze evaluatie hoort bij een opdracht: verwijder de opdracht of zet ze niet meer op punten."),
+            _ => TypedResults.NotFound(),
+        };
     }
 
     private static async Task<Results<Ok<ScoreSheet>, NotFound, ForbidHttpResult>> Sheet(HttpContext context, Guid courseId, Guid evaluationId, CourseAccess access, Gradebook book, CancellationToken ct)
