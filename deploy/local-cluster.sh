@@ -7,6 +7,7 @@
 #   deploy/local-cluster.sh down                                      stop everything it started
 #   deploy/local-cluster.sh kill-node N                               SIGKILL node N (fault tests)
 #   deploy/local-cluster.sh pg stop|start                             stop/start PostgreSQL only (fault tests)
+#   deploy/local-cluster.sh redis stop|start                          stop/start Redis only (fault tests)
 #
 # Everything lives under $WORK (default /tmp/schoolbel-cluster): the database, Redis, the
 # shared files, the published server, logs and pid files. Ports come from the environment:
@@ -364,11 +365,20 @@ cmd_pg() {
   esac
 }
 
+cmd_redis() {
+  case ${1:-} in
+    stop) stop_pid "$RUN/redis.pid" Redis ;;
+    start) mkdir -p "$RUN" "$LOGS"; start_redis ;;
+    *) die "redis stop|start" ;;
+  esac
+}
+
 case ${1:-} in
   up) shift; cmd_up "$@" ;;
   down) cmd_down ;;
   status) cmd_status ;;
   kill-node) shift; cmd_kill_node "$@" ;;
   pg) shift; cmd_pg "$@" ;;
-  *) log "Usage: $0 up [--no-build] [--seed [seed options]] | status | down | kill-node N | pg stop|start"; exit 2 ;;
+  redis) shift; cmd_redis "$@" ;;
+  *) log "Usage: $0 up [--no-build] [--seed [seed options]] | status | down | kill-node N | pg stop|start | redis stop|start"; exit 2 ;;
 esac

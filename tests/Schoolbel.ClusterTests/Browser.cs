@@ -12,10 +12,13 @@ public enum Kind
     /// <summary>502/503/504 made by the load balancer itself (no node named): it had nowhere to send the request, or the node died under it.</summary>
     BalancerRefused,
 
-    /// <summary>429/503 from a node: admission control shedding load, with Retry-After. Deliberate, and nothing was changed.</summary>
+    /// <summary>
+    /// 429/503 from a node with Retry-After: admission control shedding load, or the database away
+    /// for a moment. Deliberate: the client is told when to come back.
+    /// </summary>
     NodeShed,
 
-    /// <summary>Any other 5xx from a node (an unhandled error).</summary>
+    /// <summary>Any other 5xx from a node (an unhandled error, a 500), or a 429/503 without Retry-After.</summary>
     NodeError,
 
     /// <summary>No complete answer: the connection broke, or a download ended before its Content-Length.</summary>
@@ -208,12 +211,13 @@ public sealed partial class Browser : IDisposable
         var node = response.Headers.TryGetValues("X-Schoolbel-Node", out var values) ? values.FirstOrDefault() : null;
         var status = (int)response.StatusCode;
         var location = response.Headers.Location?.ToString() ?? "";
+        var retryAfter = response.Headers.RetryAfter is not null;
         var kind = status switch
         {
             _ when response.StatusCode == expected => Kind.Ok,
             >= 300 and < 400 when location.Contains("/signin", StringComparison.Ordinal) => Kind.SignedOut,
             502 or 503 or 504 when node is null => Kind.BalancerRefused,
-            429 or 503 => Kind.NodeShed,
+            429 or 503 when retryAfter => Kind.NodeShed,
             >= 500 => Kind.NodeError,
             _ => Kind.Unexpected,
         };

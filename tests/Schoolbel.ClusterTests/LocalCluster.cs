@@ -63,7 +63,7 @@ public sealed class LocalCluster : IAsyncLifetime
 
         _work = Path.Combine(Path.GetTempPath(), "schoolbel-cluster-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(_work);
-        var ports = FreePorts(Nodes + 3);
+        var ports = PortsToUse(Nodes + 3);
         _environment["WORK"] = _work;
         _environment["LB_PORT"] = ports[0].ToString(CultureInfo.InvariantCulture);
         _environment["PG_PORT"] = ports[1].ToString(CultureInfo.InvariantCulture);
@@ -130,6 +130,10 @@ public sealed class LocalCluster : IAsyncLifetime
     public Task StopPostgresAsync() => RunAsync(TimeSpan.FromMinutes(1), "pg", "stop");
 
     public Task StartPostgresAsync() => RunAsync(TimeSpan.FromMinutes(1), "pg", "start");
+
+    public Task StopRedisAsync() => RunAsync(TimeSpan.FromMinutes(1), "redis", "stop");
+
+    public Task StartRedisAsync() => RunAsync(TimeSpan.FromMinutes(1), "redis", "start");
 
     /// <summary>Of the given submission ids, those that are rows in the database.</summary>
     public async Task<HashSet<Guid>> StoredSubmissionsAsync(IReadOnlyCollection<Guid> ids)
@@ -228,6 +232,22 @@ public sealed class LocalCluster : IAsyncLifetime
     private static bool OnPath(string tool) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Concat(["/usr/sbin", "/sbin"])
             .Any(dir => File.Exists(Path.Combine(dir, tool)));
+
+    /// <summary>
+    /// <c>SCHOOLBEL_CLUSTER_PORT_BASE</c> and the ports after it when set (a shared machine where
+    /// each user has a range), else ports the kernel hands out as free right now.
+    /// </summary>
+    private static int[] PortsToUse(int count)
+    {
+        var first = Environment.GetEnvironmentVariable("SCHOOLBEL_CLUSTER_PORT_BASE");
+        if (string.IsNullOrEmpty(first))
+        {
+            return FreePorts(count);
+        }
+
+        var start = int.Parse(first, CultureInfo.InvariantCulture);
+        return [.. Enumerable.Range(start, count)];
+    }
 
     /// <summary>Ports the kernel hands out as free right now; all held open together so none repeats.</summary>
     private static int[] FreePorts(int count)

@@ -167,7 +167,7 @@ public sealed partial class Traffic : IDisposable
         _attempts.Enqueue(new Attempt(step, outcome.Kind, outcome.Node, at, outcome.Status, outcome.Error));
 
     /// <summary>"p00001..p00022" → p00001, p00002, …</summary>
-    private static IEnumerable<string> Usernames(string range)
+    public static IEnumerable<string> Usernames(string range)
     {
         var match = UsernameRange().Match(range);
         Assert.True(match.Success, $"Unexpected username range '{range}'.");
@@ -185,13 +185,19 @@ public sealed partial class Traffic : IDisposable
     private static partial Regex UsernameRange();
 }
 
-/// <summary>Readiness of every node, polled directly (not through the balancer) a few times a second.</summary>
+/// <summary>
+/// Readiness of every node, polled directly (not through the balancer) a few times a second: the
+/// status code, and whether the answer says Degraded with the per-node-limits reason (Redis away).
+/// </summary>
 public sealed class ReadinessWatch : IDisposable
 {
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(2) };
-    private readonly ConcurrentQueue<(int Node, TimeSpan At, bool Ready)> _samples = new();
+    /// <summary>The reason line of /health/ready while a node cannot reach Redis (RedisStatus.Describe).</summary>
+    public const string PerNodeLimits = "redis: Redis onbereikbaar: limieten per node";
 
-    public IReadOnlyList<(int Node, TimeSpan At, bool Ready)> Samples => [.. _samples];
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(2) };
+    private readonly ConcurrentQueue<(int Node, TimeSpan At, bool Ready, bool PerNode)> _samples = new();
+
+    public IReadOnlyList<(int Node, TimeSpan At, bool Ready, bool PerNode)> Samples => [.. _samples];
 
     public async Task RunAsync(LocalCluster cluster, Func<TimeSpan> now, CancellationToken stop)
     {
@@ -203,17 +209,20 @@ public sealed class ReadinessWatch : IDisposable
             {
                 var at = now();
                 bool ready;
+                var perNode = false;
                 try
                 {
                     using var response = await _http.GetAsync(new Uri(cluster.Node(node), "health/ready"), CancellationToken.None);
                     ready = response.StatusCode == HttpStatusCode.OK;
+                    var body = await response.Content.ReadAsStringAsync(CancellationToken.None);
+                    perNode = body.StartsWith("Degraded", StringComparison.Ordinal) && body.Contains(PerNodeLimits, StringComparison.Ordinal);
                 }
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
                 {
                     ready = false;
                 }
 
-                _samples.Enqueue((node, at, ready));
+                _samples.Enqueue((node, at, ready, perNode));
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(200), CancellationToken.None);
@@ -223,6 +232,10 @@ public sealed class ReadinessWatch : IDisposable
     /// <summary>Whether the last sample of every node says <paramref name="ready"/>.</summary>
     public bool All(bool ready) =>
         Enumerable.Range(1, LocalCluster.Nodes).All(n => Samples.LastOrDefault(s => s.Node == n) is { Node: > 0 } s && s.Ready == ready);
+
+    /// <summary>Whether the last sample of every node is ready and says per-node limits (<paramref name="perNode"/>) or not.</summary>
+    public bool AllReadyWith(bool perNode) =>
+        Enumerable.Range(1, LocalCluster.Nodes).All(n => Samples.LastOrDefault(s => s.Node == n) is { Node: > 0 } s && s.Ready && s.PerNode == perNode);
 
     public void Dispose() => _http.Dispose();
 }

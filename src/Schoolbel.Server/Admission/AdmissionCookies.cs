@@ -20,18 +20,20 @@ public sealed class AdmissionCookies(IDataProtectionProvider protection, TimePro
     public bool HasValidAdmission(HttpRequest request) =>
         Read(request, AdmissionCookie, "admit") is { } expires && expires > time.GetUtcNow().ToUnixTimeSeconds();
 
-    /// <summary>The ticket number in the request's cookie, if it is genuine, for this school's line and not expired.</summary>
-    public long? TicketOf(HttpRequest request, string school, TimeSpan lifetime)
+    /// <summary>The ticket in the request's cookie, if it is genuine, for this school's line and not expired.</summary>
+    public WaitingTicket? TicketOf(HttpRequest request, string school, TimeSpan lifetime)
     {
+        // ticket:{school}:{number}:{issued at}, and ":g" for the global line (tickets from before it have four parts).
         var parts = Unprotect(request, TicketCookie)?.Split(':');
-        if (parts is not { Length: 4 } || parts[0] != "ticket" || parts[1] != school
+        if (parts is not { Length: 4 or 5 } || parts[0] != "ticket" || parts[1] != school
+            || (parts.Length == 5 && parts[4] != "g")
             || !long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var number)
             || !long.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out var issuedAt))
         {
             return null;
         }
 
-        return issuedAt + (long)lifetime.TotalSeconds > time.GetUtcNow().ToUnixTimeSeconds() ? number : null;
+        return issuedAt + (long)lifetime.TotalSeconds > time.GetUtcNow().ToUnixTimeSeconds() ? new WaitingTicket(number, Global: parts.Length == 5) : null;
     }
 
     public void GiveAdmission(HttpResponse response, TimeSpan lifetime)
@@ -42,11 +44,12 @@ public sealed class AdmissionCookies(IDataProtectionProvider protection, TimePro
     }
 
     /// <summary>A place in <paramref name="school"/>'s line (school codes have no colons).</summary>
-    public void GiveTicket(HttpResponse response, string school, long ticket, TimeSpan lifetime)
+    public void GiveTicket(HttpResponse response, string school, WaitingTicket ticket, TimeSpan lifetime)
     {
         var now = time.GetUtcNow();
         var issuedAt = now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        var value = _protector.Protect($"ticket:{school}:{ticket.ToString(CultureInfo.InvariantCulture)}:{issuedAt}");
+        var line = ticket.Global ? ":g" : string.Empty;
+        var value = _protector.Protect($"ticket:{school}:{ticket.Number.ToString(CultureInfo.InvariantCulture)}:{issuedAt}{line}");
         response.Cookies.Append(TicketCookie, value, Options(now.Add(lifetime), response.HttpContext.Request.IsHttps));
     }
 

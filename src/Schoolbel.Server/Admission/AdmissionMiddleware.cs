@@ -51,7 +51,7 @@ internal sealed partial class AdmissionMiddleware(
 
         // Signed-in users and visitors already let in are never sent back to the line.
         var admitted = signedIn || cookies.HasValidAdmission(context.Request);
-        long? ticket = null;
+        WaitingTicket? ticket = null;
         if (!admitted)
         {
             ticket = cookies.TicketOf(context.Request, school, o.TicketLifetime);
@@ -67,7 +67,7 @@ internal sealed partial class AdmissionMiddleware(
             else if (room.IsOpenFor(school))
             {
                 // People of this school are waiting: a newcomer queues behind them, even if a slot is free this instant.
-                var fresh = room.TakeTicket(school);
+                var fresh = await room.TakeTicketAsync(school);
                 await AnswerWaitingAsync(context, room.PlaceOf(school, fresh), school, priority, newTicket: fresh);
                 return;
             }
@@ -88,7 +88,7 @@ internal sealed partial class AdmissionMiddleware(
 
             // A newcomer the server cannot take now: the waiting room opens with them.
             CountShed(ShedReason.WaitingRoom, school, priority);
-            var fresh = room.TakeTicket(school);
+            var fresh = await room.TakeTicketAsync(school);
             await AnswerWaitingAsync(context, room.PlaceOf(school, fresh), school, priority, newTicket: fresh, counted: true);
             return;
         }
@@ -119,7 +119,7 @@ internal sealed partial class AdmissionMiddleware(
         await next(context);
     }
 
-    private async Task AnswerWaitingAsync(HttpContext context, WaitingPlace place, string school, RequestPriority priority, long? newTicket, bool counted = false)
+    private async Task AnswerWaitingAsync(HttpContext context, WaitingPlace place, string school, RequestPriority priority, WaitingTicket? newTicket, bool counted = false)
     {
         if (!counted)
         {

@@ -295,7 +295,7 @@ public sealed record RedisStatus(RedisState State, DateTimeOffset Since, string?
     public string Describe() => State switch
     {
         RedisState.NotConfigured => "Redis niet ingesteld: limieten en cache per node (één node)",
-        RedisState.Available => "Redis bereikbaar: limieten gedeeld tussen de nodes",
-        _ => "Redis onbereikbaar: limieten per node",
+        RedisState.Available => "Redis bereikbaar: limieten en wachtrij gedeeld tussen de nodes",
+        _ => "Redis onbereikbaar: limieten per node (ook de wachtrij)",
     };
 }

@@ -3,10 +3,14 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Schoolbel.Server.Admission;
+using Schoolbel.Server.Scaling;
 using Schoolbel.Server.Schools;
+using StackExchange.Redis;
 
 namespace Schoolbel.Tests.Admission;
 
@@ -35,7 +39,12 @@ internal sealed class AdmissionTestHost : IAsyncDisposable
 
     public AdmissionHeartbeat Heartbeat => _app.Services.GetRequiredService<AdmissionHeartbeat>();
 
-    public static async Task<AdmissionTestHost> StartAsync(Dictionary<string, string?> settings)
+    /// <param name="keys">
+    /// A key ring folder shared with other hosts (nodes of one platform: each reads the others'
+    /// cookies); with <c>Redis:Configuration</c> in <paramref name="settings"/> the host also
+    /// uses that Redis, as a node of a cluster does.
+    /// </param>
+    public static async Task<AdmissionTestHost> StartAsync(Dictionary<string, string?> settings, DirectoryInfo? keys = null)
     {
         // Starts at the real time: the cookie container judges cookie expiry by the real clock.
         var time = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
@@ -44,7 +53,20 @@ internal sealed class AdmissionTestHost : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddSingleton<TimeProvider>(time);
         builder.Services.AddScoped<SchoolScope>();
-        builder.Services.AddDataProtection();
+        var protection = builder.Services.AddDataProtection();
+        if (keys is not null)
+        {
+            protection.PersistKeysToFileSystem(keys).SetApplicationName("schoolbel-admission-tests");
+        }
+
+        if (settings.TryGetValue("Redis:Configuration", out var redis) && !string.IsNullOrEmpty(redis))
+        {
+            builder.Services.AddOptions<RedisOptions>().Bind(builder.Configuration.GetSection(RedisOptions.Section));
+            builder.Services.AddSingleton<IConnectionMultiplexer>(sp =>
+                ConnectionMultiplexer.Connect(sp.GetRequiredService<IOptions<RedisOptions>>().Value.ToClientOptions()));
+            builder.Services.AddSingleton<RedisGate>();
+        }
+
         builder.Services.AddRouting();
         builder.Services.AddSchoolbelAdmission(builder.Configuration);
         var app = builder.Build();
@@ -81,12 +103,18 @@ internal sealed class AdmissionTestHost : IAsyncDisposable
     }
 
     /// <summary>A client with its own cookies, like one browser.</summary>
-    public HttpClient NewVisitor()
+    public HttpClient NewVisitor() => NewVisitor(new System.Net.CookieContainer());
+
+    /// <summary>A client with these cookies: one browser whose requests the balancer sends to this host.</summary>
+    public HttpClient NewVisitor(System.Net.CookieContainer cookies)
     {
         var server = _app.GetTestServer();
-        var handler = new CookieContainerHandler(server.CreateHandler());
+        var handler = new CookieContainerHandler(server.CreateHandler(), cookies);
         return new HttpClient(handler) { BaseAddress = server.BaseAddress };
     }
+
+    /// <summary>This host's Redis circuit breaker (with <c>Redis:Configuration</c>).</summary>
+    public RedisGate Redis => _app.Services.GetRequiredService<RedisGate>();
 
     /// <summary>A client that sends only the cookies the test puts on each request.</summary>
     public HttpClient NewClientWithoutCookies()
@@ -132,9 +160,9 @@ internal sealed class AdmissionTestHost : IAsyncDisposable
     }
 
     /// <summary>Keeps cookies between requests, as a browser does, for the in-memory test server.</summary>
-    private sealed class CookieContainerHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
+    private sealed class CookieContainerHandler(HttpMessageHandler inner, System.Net.CookieContainer cookies) : DelegatingHandler(inner)
     {
-        private readonly System.Net.CookieContainer _cookies = new();
+        private readonly System.Net.CookieContainer _cookies = cookies;
 
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
