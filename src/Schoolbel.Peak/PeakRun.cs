@@ -33,7 +33,8 @@ internal sealed class PeakRunException : Exception
 internal sealed class PeakRun(PeakOptions options, TimeProvider time, TextWriter progress)
 {
     private JourneySettings Settings => new(options.Target, options.Password, options.ThinkTime, options.Timeout, options.MaxUsers, options.UploadKiB * 1024,
-        options.EffectiveExerciseAnswers, options.PracticeJourney);
+        options.EffectiveExerciseAnswers, options.PracticeJourney,
+        options.HandInShare, options.HandInKiB * 1024, options.MessageShare);
 
     /// <summary>
     /// The <c>run</c> command's morning: plan the arrivals, sign in the sessions that resumed

@@ -18,7 +18,7 @@ public sealed class CommandLineAndReportTests
             "--resume-share", "--warmup-sessions", "--warmup-concurrency", "--think-time", "--upload-kb", "--timeout", "--max-wait", "--out",
             "--server-pid", "--quiet", "--step-factor", "--step-duration", "--max-steps", "--max-p99", "--max-error-rate", "--max-waiting-share",
             "--phase-warmup", "--cooldown", "--capacity", "--factors", "--quiet-school", "--noisy-school", "--noisy-factor", "--drain",
-            "--exercise-answers", "--journey",
+            "--exercise-answers", "--journey", "--handin-share", "--handin-kb", "--message-share",
         ];
         foreach (var option in options)
         {

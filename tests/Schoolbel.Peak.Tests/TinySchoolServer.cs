@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using HttpResults = Microsoft.AspNetCore.Http.Results;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -51,6 +52,27 @@ public sealed record TinySchoolBehaviour
 
     /// <summary>Whether the today page lists an exercise task whose practice page asks questions (alternately numeric and multiple choice).</summary>
     public bool Practice { get; init; }
+
+    /// <summary>Whether the today page lists an assignment whose page has Schoolbel's hand-in form.</summary>
+    public bool Assignments { get; init; }
+
+    /// <summary>The receipt shows a SHA-256 other than that of the file received.</summary>
+    public bool WrongReceiptHash { get; init; }
+
+    /// <summary>The receipt leaves out the file table (and so every hash).</summary>
+    public bool ReceiptWithoutFiles { get; init; }
+
+    /// <summary>The first POST of each idempotency key answers 503 with Retry-After: 1 and stores nothing.</summary>
+    public bool BusyFirstHandIn { get; init; }
+
+    /// <summary>The first POST of each idempotency key stores the hand-in, then stalls for <see cref="Stall"/> before answering.</summary>
+    public bool StallFirstHandIn { get; init; }
+
+    /// <summary>Messages in each pupil's inbox, all unread at first (0: an empty inbox).</summary>
+    public int Messages { get; init; }
+
+    /// <summary>Opening a message marks it read in the list but the menu's unread count never drops.</summary>
+    public bool StuckUnreadCounter { get; init; }
 
     /// <summary>How long a school's today, course and lesson pages take to serve (none when absent).</summary>
     public IReadOnlyDictionary<string, TimeSpan> PageDelays { get; init; } = new Dictionary<string, TimeSpan>();
@@ -242,7 +264,11 @@ public sealed class TinySchoolServer : IAsyncDisposable
             }
 
             var task = _behaviour.Practice ? $"""<li><a href="/{code}/courses/c1/practice?set=s1">Tafels van 7</a></li>""" : "";
-            return Html($"""<h1>Dag</h1><ul><li><a href="/{code}/courses/11111111-1111-1111-1111-111111111111">Wiskunde 1A</a></li>{task}</ul>""");
+            // Like Schoolbel's today page: the menu links to all assignments, the list to each one.
+            var assignment = _behaviour.Assignments
+                ? $"""<li><a href="/{code}/assignments">Opdrachten</a></li><li><a href="/{code}/courses/c1/assignments/a1">Opdracht 1</a></li>"""
+                : "";
+            return Html($"""<h1>Dag</h1><ul><li><a href="/{code}/courses/11111111-1111-1111-1111-111111111111">Wiskunde 1A</a></li>{task}{assignment}</ul>""");
         });
         school.MapGet("/courses/{id}", async (string id) =>
         {
@@ -332,7 +358,138 @@ public sealed class TinySchoolServer : IAsyncDisposable
             Answers.Enqueue((attempt, [.. form["values"].Select(v => v!)], served));
             return served ? Html("""<section id="feedback"><p>Nog niet juist.</p><a id="next" href="?set=s1">Volgende vraag</a></section>""") : HttpResults.Conflict();
         });
+        MapAssignments(school, code);
+        MapMessages(school, code);
         school.MapGet("/documents/{id}/{version}", () => HttpResults.Bytes(new byte[_behaviour.DocumentBytes], "application/pdf"));
+    }
+
+    /// <summary>Hand-ins received: the idempotency key, the SHA-256 of the file, its size, whether the token was right, and whether it was stored (not a replay or a refusal).</summary>
+    public ConcurrentQueue<(string Key, string Sha256, long Bytes, bool TokenOk, bool Stored)> HandIns { get; } = new();
+
+    // Stored hand-ins by idempotency key, and their receipts by submission id.
+    private readonly ConcurrentDictionary<string, string> _submissionByKey = new();
+    private readonly ConcurrentDictionary<string, (string Sha256, string FileName)> _receipts = new();
+    private readonly ConcurrentDictionary<string, bool> _keysSeen = new();
+
+    // Messages each user has read, by message number.
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<int, bool>> _read = new();
+
+    /// <summary>The messages (by number) a user has opened.</summary>
+    public IReadOnlyCollection<int> ReadMessages(string username) => _read.TryGetValue(username, out var read) ? [.. read.Keys] : [];
+
+    private int ReadCount(string username) => _read.TryGetValue(username, out var read) ? read.Count : 0;
+
+    private void MapAssignments(RouteGroupBuilder school, string code)
+    {
+        const string Page = "/courses/{course}/assignments/{assignment}";
+        school.MapGet(Page, (string course, string assignment) => Html($"""
+            <h1>Opdracht 1</h1>
+            <form method="post" enctype="multipart/form-data" action="/{code}/courses/{course}/assignments/{assignment}?handler=Submit" id="submit-form">
+            <input name="__RequestVerificationToken" type="hidden" value="{FormToken}"><input type="hidden" name="idempotencyKey" value="{Guid.NewGuid():N}">
+            <textarea id="submit-text" name="text"></textarea><input type="file" id="submit-files" name="files" multiple><button type="submit">Indienen</button></form>
+            """));
+        school.MapPost(Page, async (HttpContext context, string course, string assignment) =>
+        {
+            var form = await context.Request.ReadFormAsync();
+            var key = form["idempotencyKey"].ToString();
+            var tokenOk = form["__RequestVerificationToken"] == FormToken;
+            var file = form.Files.GetFile("files");
+            var bytes = file is null ? [] : await ReadAllAsync(file);
+            var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+            if (context.Request.Query["handler"] != "Submit" || !tokenOk || key.Length == 0 || file is null || form["text"].ToString().Length == 0)
+            {
+                HandIns.Enqueue((key, sha, bytes.Length, tokenOk, false));
+                return HttpResults.BadRequest();
+            }
+
+            var first = _keysSeen.TryAdd(key, true);
+            if (first && _behaviour.BusyFirstHandIn)
+            {
+                HandIns.Enqueue((key, sha, bytes.Length, tokenOk, false));
+                context.Response.Headers.RetryAfter = "1";
+                return HttpResults.Content("<p>Even geduld.</p>", "text/html", statusCode: 503);
+            }
+
+            var stored = false;
+            var id = _submissionByKey.GetOrAdd(key, _ =>
+            {
+                stored = true;
+                var submission = Guid.NewGuid().ToString("N");
+                _receipts[submission] = (sha, file.FileName);
+                return submission;
+            });
+            HandIns.Enqueue((key, sha, bytes.Length, tokenOk, stored));
+            if (first && _behaviour.StallFirstHandIn)
+            {
+                // Stored, but the answer never reaches the pupil in time: only the key can prevent a second hand-in.
+                try
+                {
+                    await Task.Delay(_behaviour.Stall, context.RequestAborted);
+                }
+                catch (OperationCanceledException)
+                {
+                    return HttpResults.Empty;
+                }
+            }
+
+            context.Response.Headers.Location = $"/{code}/courses/{course}/assignments/{assignment}/submissions/{id}";
+            return HttpResults.StatusCode(303);
+        });
+        school.MapGet(Page + "/submissions/{id}", (string id) =>
+        {
+            if (!_receipts.TryGetValue(id, out var receipt))
+            {
+                return HttpResults.NotFound();
+            }
+
+            var hash = _behaviour.WrongReceiptHash ? new string('0', 64) : receipt.Sha256;
+            var files = _behaviour.ReceiptWithoutFiles ? "" : $"""
+                <table class="grid" id="receipt-files"><tr><th>Bestand</th><th>SHA-256</th></tr>
+                <tr><td>{receipt.FileName}</td><td class="hash"><code>{hash}</code></td></tr></table>
+                """;
+            return Html($"""<h1>Ontvangstbewijs</h1><div id="receipt"><dl><dt>Ontvangen op</dt><dd id="received">30/11 08:30 <small>(2026-11-30T07:30:00Z)</small></dd></dl>{files}</div>""");
+        });
+    }
+
+    private void MapMessages(RouteGroupBuilder school, string code)
+    {
+        string Nav(string user)
+        {
+            var unread = _behaviour.StuckUnreadCounter ? _behaviour.Messages : _behaviour.Messages - ReadCount(user);
+            var badge = unread > 0 ? $""" <span class="badge" aria-label="{unread} ongelezen">{unread}</span>""" : "";
+            return $"""<nav><a href="/{code}/messages" id="nav-messages">Berichten{badge}</a><a href="/{code}/notifications" id="nav-notifications">Meldingen</a></nav>""";
+        }
+
+        school.MapGet("/messages", (HttpContext context) =>
+        {
+            var user = UserOf(context);
+            var read = _read.GetOrAdd(user, _ => new());
+            var items = string.Concat(Enumerable.Range(1, _behaviour.Messages).Reverse().Select(n =>
+                $"""<li class="{(read.ContainsKey(n) ? "" : "unread")}"><a href="/{code}/messages/{n}"><strong>Bericht {n}</strong></a></li>"""));
+            return Html($"""{Nav(user)}<h1>Berichten</h1><nav><a href="/{code}/messages?box=sent">Verzonden</a></nav><ul class="messages">{items}</ul>""");
+        });
+        school.MapGet("/messages/{n:int}", (HttpContext context, int n) =>
+        {
+            var user = UserOf(context);
+            if (n < 1 || n > _behaviour.Messages)
+            {
+                return HttpResults.NotFound();
+            }
+
+            _read.GetOrAdd(user, _ => new())[n] = true;
+            return Html($"""{Nav(user)}<h1>Bericht {n}</h1><p>Tot morgen!</p>""");
+        });
+    }
+
+    /// <summary>The username in a session cookie ("session-{username}-{random}").</summary>
+    private static string UserOf(HttpContext context) =>
+        context.Request.Cookies.TryGetValue("sb_session", out var session) && session.Split('-') is [_, var user, ..] ? user : "";
+
+    private static async Task<byte[]> ReadAllAsync(IFormFile file)
+    {
+        using var buffer = new MemoryStream();
+        await file.CopyToAsync(buffer);
+        return buffer.ToArray();
     }
 
     private static IResult Html(string body) => HttpResults.Content("<!doctype html><html><body>" + body + "</body></html>", "text/html; charset=utf-8");

@@ -44,6 +44,15 @@ internal sealed record PeakOptions
     /// <summary>Pupils only practise (today → a task's practice page → answers); no teachers or parents.</summary>
     public bool PracticeJourney { get; init; }
 
+    /// <summary>Share of pupil morning journeys that hand in an assignment from the today page after the document.</summary>
+    public double HandInShare { get; init; }
+
+    /// <summary>Size of the file a pupil hands in.</summary>
+    public int HandInKiB { get; init; } = 20;
+
+    /// <summary>Share of pupil morning journeys that open the inbox and read the newest message.</summary>
+    public double MessageShare { get; init; }
+
     /// <summary>What the pupils' journeys do after the options are applied: answers per journey and whether that is all.</summary>
     public int EffectiveExerciseAnswers => ExerciseAnswers ?? (PracticeJourney ? 10 : 0);
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
@@ -123,7 +132,8 @@ internal static class PeakOptionsParser
           --max-users N            most virtual users (browsers) at once; arrivals beyond it are dropped and
                                    reported as such, never delayed (default 20000)
 
-        Journeys (pupils: sign-in page and sign-in, or resume → today → course → lesson → document;
+        Journeys (pupils: sign-in page and sign-in, or resume → today → course → lesson → document,
+        then as asked a hand-in, a message and exercises;
         teachers: today → course → new lesson → upload a document into it → publish it now;
         parents: today; steps the server does not offer are reported as not available)
           --resume-share X         share of journeys that resume a kept session instead of signing in (default 0.7)
@@ -132,6 +142,13 @@ internal static class PeakOptionsParser
           --warmup-concurrency N   sign-ins at once during the warm-up (default 4)
           --think-time T           mean pause between clicks, 0.5x-1.5x at random; not counted as latency (default 1s)
           --upload-kb N            size of the document a teacher uploads (default 200)
+          --handin-share X         share of pupil journeys that then hand in an assignment from the today page: the
+                                   assignment page, its form with a --handin-kb file and a text (the form's idempotency
+                                   key; a retry after a timeout or Retry-After posts the same key), and the receipt,
+                                   whose time and SHA-256 must match the bytes sent (default 0)
+          --handin-kb N            size of the file a pupil hands in (default 20)
+          --message-share X        share of pupil journeys that then open the inbox and read the newest unread
+                                   message; the unread count in the menu must go down (default 0)
           --exercise-answers N     pupils end their morning on a task's practice page and answer N exercises
                                    (plausible guesses; the key never leaves the server) (default 0: not at all)
           --journey morning|practice   practice: pupils only, today → a task's practice page → --exercise-answers
@@ -355,6 +372,12 @@ internal static class PeakOptionsParser
                 return Duration(name, value, out var ramp, out error, allowZero: true) ? o with { Ramp = ramp } : null;
             case "upload-kb":
                 return Int(name, value, 1, out var uploadKiB, out error) ? o with { UploadKiB = uploadKiB } : null;
+            case "handin-share":
+                return Number(name, value, 0, 1, out var handIns, out error) ? o with { HandInShare = handIns } : null;
+            case "handin-kb":
+                return Int(name, value, 1, out var handInKiB, out error) ? o with { HandInKiB = handInKiB } : null;
+            case "message-share":
+                return Number(name, value, 0, 1, out var messages, out error) ? o with { MessageShare = messages } : null;
             case "exercise-answers":
                 return Int(name, value, 0, out var answers, out error) ? o with { ExerciseAnswers = answers } : null;
             case "journey":

@@ -10,9 +10,12 @@ namespace Schoolbel.Peak.Journeys;
 /// <param name="UploadBytes">Size of the document a teacher uploads into the lesson they publish.</param>
 /// <param name="ExerciseAnswers">Exercises a pupil answers at the end of the morning (0: none, as before these existed).</param>
 /// <param name="PracticeOnly">Pupils only practise: today → a task's practice page → <paramref name="ExerciseAnswers"/> answers.</param>
+/// <param name="HandInShare">Share of pupil morning journeys that hand in an assignment after the document (0: none).</param>
+/// <param name="HandInBytes">Size of the file a pupil hands in.</param>
+/// <param name="MessageShare">Share of pupil morning journeys that read the newest message after that (0: none).</param>
 internal sealed record JourneySettings(
     Uri BaseUri, string Password, TimeSpan ThinkTime, TimeSpan ConnectTimeout, int MaxUsers, int UploadBytes,
-    int ExerciseAnswers = 0, bool PracticeOnly = false);
+    int ExerciseAnswers = 0, bool PracticeOnly = false, double HandInShare = 0, int HandInBytes = 20 * 1024, double MessageShare = 0);
 
 /// <summary>
 /// Plays one virtual user's morning, step by step, in a browser of its own:
@@ -24,7 +27,7 @@ internal sealed record JourneySettings(
 /// An <paramref name="observer"/>, when given, also sees every attempt, step and journey end,
 /// tagged with <paramref name="load"/> and the school of the virtual user's account.
 /// </summary>
-internal sealed class JourneyRunner(
+internal sealed partial class JourneyRunner(
     JourneySettings settings, StepRunner steps, ResultCollector results, SessionPool sessions, TimeProvider time,
     IJourneyObserver? observer = null, int load = 0)
 {
@@ -153,7 +156,9 @@ internal sealed class JourneyRunner(
             return await PracticeAsync(browser, identity, today, journey, Record, attempts, cancellationToken);
         }
 
-        var morning = await PupilMorningAsync(browser, identity, today, journey, Record, attempts, cancellationToken);
+        var morning = await PupilMorningAsync(browser, identity, today, journey, Record, attempts, cancellationToken)
+            && (!Chance(settings.HandInShare) || await HandInAsync(browser, identity, today, journey, Record, attempts, cancellationToken))
+            && (!Chance(settings.MessageShare) || await ReadMessageAsync(browser, identity, journey, Record, attempts, cancellationToken));
         return morning && (settings.ExerciseAnswers <= 0 || await PracticeAsync(browser, identity, today, journey, Record, attempts, cancellationToken));
     }
 

@@ -45,7 +45,8 @@ internal sealed class PhaseRunner(PeakOptions options, TimeProvider time, TextWr
         var start = time.GetTimestamp();
         var steps = new StepRunner(time, start, options.Timeout, options.MaxWait);
         var settings = new JourneySettings(options.Target, options.Password, options.ThinkTime, options.Timeout, options.MaxUsers, options.UploadKiB * 1024,
-        options.EffectiveExerciseAnswers, options.PracticeJourney);
+        options.EffectiveExerciseAnswers, options.PracticeJourney,
+        options.HandInShare, options.HandInKiB * 1024, options.MessageShare);
         // Journeys get their own tokens, not the operator's: a Ctrl+C stops the arrivals, then
         // the journeys are cut off as at the end of a window, so the phase still ends promptly.
         using var stopArrivals = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

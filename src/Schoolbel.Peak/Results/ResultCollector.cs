@@ -32,6 +32,10 @@ internal static class Steps
     public const string Publish = "publish";
     public const string Practice = "practice";
     public const string Answer = "answer";
+    public const string Assignment = "assignment";
+    public const string HandIn = "hand-in";
+    public const string Inbox = "inbox";
+    public const string Message = "message";
 }
 
 /// <summary>Error kinds as they appear in reports; HTTP statuses appear as <c>status 500</c>.</summary>
@@ -44,6 +48,15 @@ internal static class ErrorKinds
     public const string SignedOut = "signed-out";
     public const string MissingForm = "missing-form";
     public const string NoSession = "no-session";
+
+    /// <summary>A hand-in was answered, but its receipt lacks the time or a file's SHA-256.</summary>
+    public const string MissingReceipt = "missing-receipt";
+
+    /// <summary>The receipt names a SHA-256 other than that of the bytes the pupil sent.</summary>
+    public const string WrongHash = "wrong-hash";
+
+    /// <summary>An unread message was opened, but the unread count did not go down.</summary>
+    public const string UnreadCount = "unread-count";
 
     public static string Status(int code) => "status " + code.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
@@ -283,7 +296,11 @@ internal sealed class ResultCollector
         Steps.Publish => 8,
         Steps.Practice => 9,
         Steps.Answer => 10,
-        _ => 11,
+        Steps.Assignment => 11,
+        Steps.HandIn => 12,
+        Steps.Inbox => 13,
+        Steps.Message => 14,
+        _ => 15,
     };
 
     private static TValue Get<TKey, TValue>(Dictionary<TKey, TValue> map, TKey key, Func<TValue> create)

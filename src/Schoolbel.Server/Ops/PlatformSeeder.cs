@@ -3,11 +3,14 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
+using Schoolbel.Server.Assignments;
 using Schoolbel.Server.Courses;
 using Schoolbel.Server.Data;
 using Schoolbel.Server.Documents;
 using Schoolbel.Server.Exercises;
 using Schoolbel.Server.Lessons;
+using Schoolbel.Server.Messages;
+using Schoolbel.Server.Notifications;
 using Schoolbel.Server.People;
 using Schoolbel.Server.Schools;
 using Schoolbel.Server.SignIn;
@@ -100,7 +103,10 @@ internal sealed class SeedConflictException : Exception
 /// <summary>
 /// Fills the database with realistic schools for load tests: classes of about 22 pupils, ten
 /// courses per class, subject teachers, one parent per pupil and an admin, all sharing one
-/// password. Deterministic per school number, so two runs give the same names.
+/// password. Each class's first course has what the peak simulator's pupils do at 08:30: a
+/// published lesson with a PDF, an exercise task, an open assignment (due in a week), and three
+/// unread messages from its teacher in every pupil's inbox. Deterministic per school number, so
+/// two runs give the same names.
 /// </summary>
 internal sealed partial class PlatformSeeder(SchoolbelDb db, PasswordHasher hasher, TimeProvider time, IConfiguration configuration, ILogger<PlatformSeeder> logger)
 {
@@ -122,6 +128,14 @@ internal sealed partial class PlatformSeeder(SchoolbelDb db, PasswordHasher hash
     [
         "Wiskunde", "Nederlands", "Frans", "Engels", "Geschiedenis",
         "Aardrijkskunde", "Biologie", "Lichamelijke opvoeding", "Informatica", "Muzikale opvoeding",
+    ];
+
+    // What a class teacher sends in the first week; every pupil finds these in the inbox, unread.
+    private static readonly (string Subject, string Body)[] ClassMessages =
+    [
+        ("Welkom in het nieuwe schooljaar", "Dag allemaal,\n\nWelkom! Kijk elke ochtend op je startpagina welke lessen en opdrachten er klaarstaan.\n\nTot in de klas!"),
+        ("Toets vrijdag", "Vrijdag is er een korte toets over **hoofdstuk 1**. Oefen de tafels nog eens op het platform."),
+        ("Uitstap volgende week", "Volgende donderdag gaan we op uitstap. Breng een lunchpakket en een regenjas mee."),
     ];
 
     private static readonly string[] SchoolNames =
@@ -287,6 +301,7 @@ internal sealed partial class PlatformSeeder(SchoolbelDb db, PasswordHasher hash
 
         var classes = new List<SchoolClass>(shape.ClassCount);
         var memberships = new List<ClassMembership>(shape.PupilCount);
+        var pupilsOfClass = new List<Person>(PupilsPerClass + 1);
         var parentLinks = new List<ParentLink>(shape.PupilCount);
         var courses = new List<Course>(shape.ClassCount * Subjects.Length);
         var courseClasses = new List<CourseClass>(courses.Capacity);
@@ -302,6 +317,7 @@ internal sealed partial class PlatformSeeder(SchoolbelDb db, PasswordHasher hash
             classes.Add(schoolClass);
 
             var (firstPupil, lastPupil) = shape.PupilRange(c);
+            pupilsOfClass.Clear();
             for (var p = firstPupil; p <= lastPupil; p++)
             {
                 var lastName = names.Last();
@@ -310,6 +326,7 @@ internal sealed partial class PlatformSeeder(SchoolbelDb db, PasswordHasher hash
                 var parent = NewPerson(ParentUsername(p), PersonRole.Parent, names.Adult(), lastName);
                 people.Add(pupil);
                 people.Add(parent);
+                pupilsOfClass.Add(pupil);
                 memberships.Add(new ClassMembership { SchoolId = school.Id, ClassId = schoolClass.Id, PupilId = pupil.Id });
                 parentLinks.Add(new ParentLink { SchoolId = school.Id, ParentId = parent.Id, PupilId = pupil.Id });
             }
@@ -343,6 +360,17 @@ internal sealed partial class PlatformSeeder(SchoolbelDb db, PasswordHasher hash
                         SchoolId = school.Id, CourseId = course.Id, SetId = set.Id, ClassId = schoolClass.Id,
                         From = now.AddDays(-1), Until = now.AddDays(30), CreatedAt = now, CreatedBy = teacherId,
                     });
+
+                    // Something to hand in, due in a week, so it is on every pupil's today page.
+                    var assignment = new Assignment
+                    {
+                        SchoolId = school.Id, CourseId = course.Id, Title = "Opdracht 1: " + course.Name,
+                        Instructions = "Maak de oefeningen van les 1 en dien je werk hier in (tekst of bestand).",
+                        DueAt = now.AddDays(7), AcceptsLate = true, CreatedAt = now, CreatedBy = teacherId,
+                    };
+                    content.Add(assignment);
+                    content.Add(new AssignmentClass { SchoolId = school.Id, AssignmentId = assignment.Id, ClassId = schoolClass.Id });
+                    AddClassMessages(content, school.Id, teachers[shape.TeacherIndex(s, c)], className, pupilsOfClass, now);
                     summaryClasses.Add(new SeededClass(
                         school.Code,
                         className,
@@ -365,6 +393,32 @@ internal sealed partial class PlatformSeeder(SchoolbelDb db, PasswordHasher hash
         db.AddRange(content);
         return 1 + people.Count + classes.Count + memberships.Count + parentLinks.Count
             + courses.Count + courseClasses.Count + courseTeachers.Count + content.Count;
+    }
+
+    /// <summary>The class teacher's messages to the class: sent, delivered and unread, with each pupil's unread counter to match.</summary>
+    private static void AddClassMessages(List<object> rows, Guid schoolId, Person teacher, string className, List<Person> pupils, DateTime now)
+    {
+        for (var m = 0; m < ClassMessages.Length; m++)
+        {
+            var sentAt = now.AddHours(m - ClassMessages.Length);
+            var message = new Message
+            {
+                SchoolId = schoolId, SenderId = teacher.Id, SenderRole = teacher.Role,
+                Subject = ClassMessages[m].Subject, Body = ClassMessages[m].Body,
+                Audience = "klas " + className, RecipientCount = pupils.Count, SentAt = sentAt, ReleaseAt = sentAt,
+            };
+            rows.Add(message);
+            rows.Add(new MailboxEntry { SchoolId = schoolId, MessageId = message.Id, PersonId = teacher.Id, Box = MailboxBox.Sent, ReleaseAt = sentAt, Delivered = true, ReadAt = sentAt });
+            foreach (var pupil in pupils)
+            {
+                rows.Add(new MailboxEntry { SchoolId = schoolId, MessageId = message.Id, PersonId = pupil.Id, Box = MailboxBox.Inbox, ReleaseAt = sentAt, Delivered = true });
+            }
+        }
+
+        foreach (var pupil in pupils)
+        {
+            rows.Add(new UnreadCounter { SchoolId = schoolId, PersonId = pupil.Id, Messages = ClassMessages.Length });
+        }
     }
 
     private static SeededDocument AddDocument(List<object> rows, School school, Course course, Guid? lessonId, Guid teacherId, string fileName, Blob blob, DateTime now)
