@@ -187,6 +187,56 @@ public sealed class MessagesTests(SharedApps apps)
 
     [Theory]
     [MemberData(nameof(TestDatabases.All), MemberType = typeof(TestDatabases))]
+    public async Task The_admin_navigation_links_to_the_messaging_policy_and_a_teachers_does_not(string provider)
+    {
+        var school = await TestSchool.CreateAsync(await apps.GetAsync(provider));
+        var link = $"href=\"/{school.Code}/admin/messaging\"";
+
+        var adminNav = Navigation(await (await school.SignInAsync(school.Admin)).GetStringAsync($"/{school.Code}/"));
+        Assert.Contains(link, adminNav, StringComparison.Ordinal);
+        Assert.Contains(">Berichtenbeleid</a>", adminNav, StringComparison.Ordinal);
+        var teacherPage = await (await school.SignInAsync(school.Teacher)).GetStringAsync($"/{school.Code}/");
+        Assert.Contains("<nav>", teacherPage, StringComparison.Ordinal);
+        Assert.DoesNotContain("admin/messaging", teacherPage, StringComparison.Ordinal);
+
+        static string Navigation(string page)
+        {
+            var start = page.IndexOf("<nav>", StringComparison.Ordinal);
+            Assert.True(start >= 0, "The page has no navigation.");
+            return page[start..page.IndexOf("</nav>", start, StringComparison.Ordinal)];
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabases.All), MemberType = typeof(TestDatabases))]
+    public async Task A_user_who_chose_english_sees_the_inbox_and_notifications_in_english(string provider)
+    {
+        var school = await TestSchool.CreateAsync(await apps.GetAsync(provider));
+        var web = await school.SignInAsync(school.Pupil);
+        var inbox = $"/{school.Code}/messages";
+        Assert.Contains("Postvak in", await web.GetStringAsync(inbox), StringComparison.Ordinal);
+
+        await web.PostFormAsync($"/{school.Code}/language", new() { ["culture"] = "en", ["returnUrl"] = inbox }, formPageUrl: inbox);
+
+        var page = await web.GetStringAsync(inbox);
+        Assert.Contains("<html lang=\"en\">", page, StringComparison.Ordinal);
+        foreach (var english in new[] { ">Inbox</a>", ">New message</a>", ">Sent</a>", ">Recycle bin</a>", "placeholder=\"Search messages\"", ">Messages", ">Notifications" })
+        {
+            Assert.Contains(english, page, StringComparison.Ordinal);
+        }
+
+        foreach (var dutch in new[] { "Postvak in", "Nieuw bericht", "Verzonden", "Zoeken in berichten", "Meldingen" })
+        {
+            Assert.DoesNotContain(dutch, page, StringComparison.Ordinal);
+        }
+
+        var notifications = await web.GetStringAsync($"/{school.Code}/notifications");
+        Assert.Contains("No notifications.", notifications, StringComparison.Ordinal);
+        Assert.DoesNotContain("Geen meldingen.", notifications, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabases.All), MemberType = typeof(TestDatabases))]
     public async Task Inbox_read_mark_read_folders_trash_search_and_counters(string provider)
     {
         var app = await apps.GetAsync(provider);

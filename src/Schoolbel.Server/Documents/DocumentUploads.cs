@@ -99,7 +99,7 @@ public sealed partial class DocumentUploads(
     {
         var usage = await quota.UsageAsync(cancellationToken);
         LogOverQuota(logger, courseId, personId, length, usage.StoredBytes, usage.ReservedBytes, usage.QuotaBytes);
-        return OverQuota(usage);
+        return new UploadResult(UploadStatus.TooLarge, OverQuotaMessage(usage));
     }
 
     /// <summary>Streams <paramref name="body"/> into the store and records the document.</summary>
@@ -226,10 +226,11 @@ public sealed partial class DocumentUploads(
     private static UploadResult TooLarge(long max) =>
         new(UploadStatus.TooLarge, $"Dit bestand is te groot: een bestand mag hoogstens {Size(max)} zijn.");
 
-    private static UploadResult OverQuota(StorageUsage usage) =>
-        new(UploadStatus.TooLarge, usage.ReservedBytes > 0
+    /// <summary>Why bytes were refused for the school's quota (Dutch, for the user); shared with message attachments.</summary>
+    internal static string OverQuotaMessage(StorageUsage usage) =>
+        usage.ReservedBytes > 0
             ? $"De opslag van de school is vol ({Size(usage.StoredBytes)} van {Size(usage.QuotaBytes)} gebruikt, en {Size(usage.ReservedBytes)} voor uploads die nog bezig zijn). Probeer het later opnieuw, verwijder oude bestanden of vraag meer ruimte."
-            : $"De opslag van de school is vol ({Size(usage.StoredBytes)} van {Size(usage.QuotaBytes)} gebruikt). Verwijder oude bestanden of vraag meer ruimte.");
+            : $"De opslag van de school is vol ({Size(usage.StoredBytes)} van {Size(usage.QuotaBytes)} gebruikt). Verwijder oude bestanden of vraag meer ruimte.";
 
     internal static string Size(long bytes) => bytes switch
     {

@@ -103,6 +103,8 @@ public sealed class ComposeModel(Mailbox mailbox, MessageAttachments attachments
                 return Redirect(Url.Content($"~/messages/{sent.Message!.Id}?sent=true"));
             case SendStatus.Forbidden:
                 return await RefuseAsync(sent.Reason!, StatusCodes.Status403Forbidden);
+            case SendStatus.OverQuota:
+                return await RefuseAsync(sent.Reason!, StatusCodes.Status413PayloadTooLarge);
             default:
                 return await RefuseAsync(string.Join(" ", sent.Errors!.ToDictionary().Values.SelectMany(m => m)), StatusCodes.Status400BadRequest);
         }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Schoolbel.Server.Data;
 using Schoolbel.Server.Notifications;
 using Schoolbel.Server.People;
+using Schoolbel.Server.Storage;
 using Schoolbel.Server.Web;
 
 namespace Schoolbel.Server.Messages;
@@ -18,6 +19,7 @@ public sealed partial class Mailbox(
     SchoolbelDb db,
     MessagingRules rules,
     UnreadCounters counters,
+    StorageQuota quota,
     IOptions<MessagesOptions> options,
     TimeProvider time,
     ILogger<Mailbox> logger)
@@ -122,12 +124,32 @@ public sealed partial class Mailbox(
             ForwardOfId = input.ForwardOfId,
         };
 
+        // A forwarded attachment is a new file of the school's (the quota counts every attachment
+        // row): its bytes are reserved like an upload's, and the send takes the reservation over.
+        StorageReservation? reservation = null;
+        if (forwarded.Count > 0)
+        {
+            reservation = await quota.TryReserveAsync(Guid.CreateVersion7(), forwarded.Sum(a => a.Length), cancellationToken);
+            if (reservation is null)
+            {
+                var usage = await quota.UsageAsync(cancellationToken);
+                LogOverQuota(logger, sender.Id, forwarded.Sum(a => a.Length), usage.StoredBytes, usage.ReservedBytes, usage.QuotaBytes);
+                return new SendResult(SendStatus.OverQuota, Reason: "De bijlagen kunnen niet mee: " + Documents.DocumentUploads.OverQuotaMessage(usage));
+            }
+        }
+
         // One transaction: the message, every mailbox row, the attachments and the counters, or nothing.
         var tracking = db.ChangeTracker.AutoDetectChangesEnabled;
         db.ChangeTracker.AutoDetectChangesEnabled = false;
+        var sent = false;
         try
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            if (reservation is not null)
+            {
+                await quota.ConsumeOnSaveAsync(reservation.Id, cancellationToken);
+            }
+
             db.Add(message);
             db.Add(new MailboxEntry { SchoolId = school, MessageId = message.Id, PersonId = sender.Id, Box = MailboxBox.Sent, ReleaseAt = now, Delivered = true, ReadAt = now });
             db.AddRange(forwarded.Select(a => new MessageAttachment
@@ -155,11 +177,16 @@ public sealed partial class Mailbox(
             }
 
             await transaction.CommitAsync(cancellationToken);
+            sent = true;
         }
         finally
         {
             db.ChangeTracker.Clear();
             db.ChangeTracker.AutoDetectChangesEnabled = tracking;
+            if (!sent && reservation is not null)
+            {
+                await quota.ReleaseAsync(reservation.Id);
+            }
         }
 
         LogSent(logger, message.Id, sender.Id, addressees.Count, release);
@@ -560,6 +587,9 @@ public sealed partial class Mailbox(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Message {MessageId} from {SenderId} to {Recipients} recipient(s), released at {ReleaseAt:o}")]
     private static partial void LogSent(ILogger logger, Guid messageId, Guid senderId, int recipients, DateTime releaseAt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Message from {SenderId} refused: {Length} forwarded attachment bytes over the school quota ({Used} stored and {Reserved} reserved of {Quota})")]
+    private static partial void LogOverQuota(ILogger logger, Guid senderId, long length, long used, long reserved, long quota);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Message from {SenderId} to {Recipients} recipient(s) refused by the school's messaging policy")]
     private static partial void LogRefused(ILogger logger, Guid senderId, int recipients);

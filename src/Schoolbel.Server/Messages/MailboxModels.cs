@@ -33,6 +33,9 @@ public enum SendStatus
 
     /// <summary>The school's policy does not allow it; <see cref="SendResult.Reason"/> says why.</summary>
     Forbidden,
+
+    /// <summary>The forwarded attachments do not fit in the school's storage quota; <see cref="SendResult.Reason"/> says so.</summary>
+    OverQuota,
 }
 
 public sealed record SendResult(SendStatus Status, MessageSummary? Message = null, FieldErrors? Errors = null, string? Reason = null);

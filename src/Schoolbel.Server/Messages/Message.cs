@@ -177,6 +177,8 @@ internal sealed class MessageAttachmentConfiguration : IEntityTypeConfiguration<
         builder.HasIndex(a => a.MessageId);
         builder.HasIndex(a => a.BlobHash);
         builder.HasIndex(a => new { a.UploadedBy, a.CreatedAt });
+        // The storage quota sums a school's attachments on every upload.
+        builder.HasIndex(a => a.SchoolId);
         builder.HasOne<Message>().WithMany().HasForeignKey(a => a.MessageId).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne<Person>().WithMany().HasForeignKey(a => a.UploadedBy).OnDelete(DeleteBehavior.Cascade);
     }

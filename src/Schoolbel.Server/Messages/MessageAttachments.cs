@@ -35,11 +35,20 @@ public enum AttachmentStatus
 public sealed record AttachmentResult(AttachmentStatus Status, string? Message = null, AttachmentView? Attachment = null);
 
 /// <summary>
-/// Attachments go through the documents' upload path: streamed to a temp file while hashed
-/// (<see cref="IBlobStore.StageAsync"/>), sniffed, committed under their SHA-256 (stored once
-/// however many messages carry them), with the per-file limit checked before and while reading.
+/// Attachments go through the documents' upload path: the declared size is reserved from the
+/// school's storage quota first (<see cref="StorageQuota"/>; bytes of unknown size are reserved as
+/// they arrive), streamed to a temp file while hashed (<see cref="IBlobStore.StageAsync"/>),
+/// sniffed, committed under their SHA-256 (stored once however many messages carry them), and
+/// recorded in the transaction that takes over the reservation. The per-file limit is checked
+/// before and while reading. Anything refused leaves no file, no row and no reservation.
 /// </summary>
-public sealed partial class MessageAttachments(SchoolbelDb db, IBlobStore store, IOptions<MessagesOptions> options, TimeProvider time, ILogger<MessageAttachments> logger)
+public sealed partial class MessageAttachments(
+    SchoolbelDb db,
+    IBlobStore store,
+    StorageQuota quota,
+    IOptions<MessagesOptions> options,
+    TimeProvider time,
+    ILogger<MessageAttachments> logger)
 {
     public long MaxBytes => options.Value.MaxAttachmentBytes;
 
@@ -58,47 +67,74 @@ public sealed partial class MessageAttachments(SchoolbelDb db, IBlobStore store,
             return TooLarge(max);
         }
 
-        var now = time.GetUtcNow().UtcDateTime;
         var pending = await db.Set<MessageAttachment>().CountAsync(a => a.UploadedBy == personId && a.MessageId == null, cancellationToken);
         if (pending >= options.Value.MaxAttachments * 2)
         {
             return new AttachmentResult(AttachmentStatus.BadRequest, "Je hebt al veel bijlagen klaarstaan die nog bij geen bericht horen; verstuur eerst je bericht.");
         }
 
-        StagedBlob staged;
+        // A declared size is claimed whole before any byte is read; an unknown one grows as it arrives.
+        var reservation = await quota.TryReserveAsync(Guid.CreateVersion7(), declaredLength ?? 0, cancellationToken);
+        if (reservation is null)
+        {
+            return await OverQuotaAsync(personId, declaredLength ?? 0, cancellationToken);
+        }
+
+        var stored = false;
         try
         {
-            staged = await store.StageAsync(body, declaredLength ?? max, cancellationToken);
-        }
-        catch (BlobTooLargeException)
-        {
-            LogTooLarge(logger, personId, max + 1, max);
-            return TooLarge(max);
-        }
-
-        using (staged)
-        {
-            var sniffed = FileSniffer.Sniff(staged.Head.Span, fileName!);
-            if (!sniffed.Allowed)
+            StagedBlob staged;
+            try
             {
-                return new AttachmentResult(AttachmentStatus.UnsupportedType, "Dit soort bestand (een programma) kan je niet meesturen.");
+                var source = declaredLength is null ? new QuotaMeteredStream(body, quota, reservation, max) : body;
+                staged = await store.StageAsync(source, declaredLength ?? max, cancellationToken);
+            }
+            catch (BlobTooLargeException)
+            {
+                LogTooLarge(logger, personId, max + 1, max);
+                return TooLarge(max);
+            }
+            catch (StorageQuotaExceededException)
+            {
+                await quota.ReleaseAsync(reservation.Id);
+                return await OverQuotaAsync(personId, reservation.Bytes, cancellationToken);
             }
 
-            await BlobRows.RecordAsync(db, staged, sniffed.ContentType, now, cancellationToken);
-            await store.CommitAsync(staged, cancellationToken);
-            var attachment = new MessageAttachment
+            using (staged)
             {
-                SchoolId = db.CurrentSchoolId ?? throw new InvalidOperationException("No school in scope."),
-                UploadedBy = personId,
-                BlobHash = staged.Hash,
-                FileName = fileName!,
-                ContentType = sniffed.ContentType,
-                Length = staged.Length,
-                CreatedAt = now,
-            };
-            db.Add(attachment);
-            await db.SaveChangesAsync(cancellationToken);
-            return new AttachmentResult(AttachmentStatus.Created, Attachment: new AttachmentView(attachment.Id, attachment.FileName, attachment.ContentType, attachment.Length));
+                var sniffed = FileSniffer.Sniff(staged.Head.Span, fileName!);
+                if (!sniffed.Allowed)
+                {
+                    return new AttachmentResult(AttachmentStatus.UnsupportedType, "Dit soort bestand (een programma) kan je niet meesturen.");
+                }
+
+                var now = time.GetUtcNow().UtcDateTime;
+                await BlobRows.RecordAsync(db, staged, sniffed.ContentType, now, cancellationToken);
+                await store.CommitAsync(staged, cancellationToken);
+                var attachment = new MessageAttachment
+                {
+                    SchoolId = db.CurrentSchoolId ?? throw new InvalidOperationException("No school in scope."),
+                    UploadedBy = personId,
+                    BlobHash = staged.Hash,
+                    FileName = fileName!,
+                    ContentType = sniffed.ContentType,
+                    Length = staged.Length,
+                    CreatedAt = now,
+                };
+                db.Add(attachment);
+                // The row and the end of the reservation in one transaction: the bytes move from reserved to stored.
+                await quota.ConsumeOnSaveAsync(reservation.Id, cancellationToken);
+                await db.SaveChangesAsync(cancellationToken);
+                stored = true;
+                return new AttachmentResult(AttachmentStatus.Created, Attachment: new AttachmentView(attachment.Id, attachment.FileName, attachment.ContentType, attachment.Length));
+            }
+        }
+        finally
+        {
+            if (!stored)
+            {
+                await quota.ReleaseAsync(reservation.Id);
+            }
         }
     }
 
@@ -128,9 +164,19 @@ public sealed partial class MessageAttachments(SchoolbelDb db, IBlobStore store,
         return await db.Set<MessageAttachment>().IgnoreQueryFilters().Where(a => a.MessageId == null && a.CreatedAt < cutoff).ExecuteDeleteAsync(cancellationToken);
     }
 
+    private async Task<AttachmentResult> OverQuotaAsync(Guid personId, long length, CancellationToken cancellationToken)
+    {
+        var usage = await quota.UsageAsync(cancellationToken);
+        LogOverQuota(logger, personId, length, usage.StoredBytes, usage.ReservedBytes, usage.QuotaBytes);
+        return new AttachmentResult(AttachmentStatus.TooLarge, DocumentUploads.OverQuotaMessage(usage));
+    }
+
     private static AttachmentResult TooLarge(long max) =>
         new(AttachmentStatus.TooLarge, $"Deze bijlage is te groot: een bijlage mag hoogstens {DocumentUploads.Size(max)} zijn. Deel grote bestanden via de documenten van een vak.");
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Attachment refused: {Length} bytes over the limit {Max} from {PersonId}")]
     private static partial void LogTooLarge(ILogger logger, Guid personId, long length, long max);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Attachment refused: {Length} bytes over the school quota ({Used} stored and {Reserved} reserved of {Quota}) from {PersonId}")]
+    private static partial void LogOverQuota(ILogger logger, Guid personId, long length, long used, long reserved, long quota);
 }

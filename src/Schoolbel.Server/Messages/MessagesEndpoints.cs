@@ -38,7 +38,8 @@ internal static class MessagesEndpoints
         messages.MapGet("/", List).WithSummary("A page (50) of the caller's mailbox: box = inbox (default), sent, trash or a folder id; q searches subjects, bodies and senders.");
         messages.MapPost("/", Send).WithSummary("Send a message to people, classes, courses' pupils, parents of classes or all staff. "
             + "The body is Markdown (HTML is shown as text). 403 with the reason when the school's messaging policy does not allow a recipient. "
-            + "In the school's quiet hours it is stored at once and delivered the next school morning (releaseAt).");
+            + "In the school's quiet hours it is stored at once and delivered the next school morning (releaseAt). "
+            + "413 when forwarded attachments do not fit in the school's storage quota.");
         messages.MapGet("/{messageId:guid}", Get).WithSummary("A message of the caller's (bodyHtml is sanitized). Does not mark it read.");
         messages.MapPut("/{messageId:guid}/read", (HttpContext c, Guid messageId, Mailbox m, CancellationToken ct) => MarkRead(c, messageId, true, m, ct))
             .WithSummary("Mark a received message read.");
@@ -48,7 +49,7 @@ internal static class MessagesEndpoints
         messages.MapPost("/attachments", Upload)
             .Accepts<Stream>("application/octet-stream")
             .WithMetadata(new RequestSizeLimitAttribute(maxBody + 1))
-            .WithSummary("Upload an attachment (the body is the file; name in the query), then send it with attachmentIds. 413 over the limit, 415 for programs.");
+            .WithSummary("Upload an attachment (the body is the file; name in the query), then send it with attachmentIds. 413 over the file limit or the school's storage quota, 415 for programs.");
         messages.MapGet("/{messageId:guid}/attachments/{attachmentId:guid}", Download)
             .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream").Produces(StatusCodes.Status404NotFound)
             .WithSummary("Download an attachment of a message the caller may read.");
@@ -81,6 +82,7 @@ internal static class MessagesEndpoints
         {
             SendStatus.Sent => TypedResults.Created($"/api/v1/messages/{result.Message!.Id}", result.Message),
             SendStatus.Forbidden => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not allowed by the school's messaging policy", detail: result.Reason),
+            SendStatus.OverQuota => TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Over the school's storage quota", detail: result.Reason),
             _ => TypedResults.ValidationProblem(result.Errors!.ToDictionary()),
         };
     }

@@ -24,6 +24,9 @@ internal static class NotificationsEndpoints
         services.AddScoped<UnreadCounters>();
         services.AddScoped<Notifier>();
         services.AddScoped<NotificationCenter>();
+        // The delivery job sends pushes one after another: a push service that hangs must not hold the round for long.
+        services.AddHttpClient(PushSender.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(30))
+            .AddHttpMessageHandler(sp => new VapidAudienceHandler(sp.GetRequiredService<PushSender>()));
         services.AddSingleton<PushSender>();
         services.AddSingleton<DeliveryJob>();
         services.AddSingleton<IJobHandler, DeliveryRoundHandler>();

@@ -34,7 +34,7 @@ internal sealed class StorageReservationConfiguration : IEntityTypeConfiguration
     }
 }
 
-/// <summary>What a school stores (every document version) and what uploads in progress have claimed.</summary>
+/// <summary>What a school stores (every file it keeps, see <see cref="StorageQuota"/>) and what uploads in progress have claimed.</summary>
 public sealed record StorageUsage(long StoredBytes, long ReservedBytes, long QuotaBytes)
 {
     public long Left => Math.Max(0, QuotaBytes - StoredBytes - ReservedBytes);
@@ -47,6 +47,15 @@ public sealed record StorageUsage(long StoredBytes, long ReservedBytes, long Quo
 /// written before the sum is read, so the sum is read under the write lock). The sum of stored
 /// and reserved bytes is one statement, so an upload that turns its reservation into a version
 /// at that moment (one transaction) is counted exactly once.
+/// <para>
+/// What counts as stored: every file the school keeps, at its full length, per file as people
+/// see it: each document version (also in the recycle bin), each assignment attachment or
+/// hand-in, and each message attachment (sent, or uploaded and not yet sent). The same bytes kept
+/// twice count twice, even though the blob store holds them once: two versions with equal bytes,
+/// a document also sent as an attachment, a forwarded attachment (forwarding reserves its bytes
+/// like an upload). One rule for every kind, so a school can predict its usage from what it sees
+/// and no kind of file is free; a message to many recipients is one attachment row, counted once.
+/// </para>
 /// </summary>
 public sealed partial class StorageQuota(SchoolbelDb db, IOptions<StorageOptions> options, TimeProvider time, ILogger<StorageQuota> logger)
 {
@@ -194,14 +203,16 @@ public sealed partial class StorageQuota(SchoolbelDb db, IOptions<StorageOptions
         var now = time.GetUtcNow().UtcDateTime;
         var school = db.CurrentSchoolId ?? throw new InvalidOperationException("No school in scope.");
         var versions = db.Set<DocumentVersion>();
-        // Assignment attachments and hand-ins count against the same quota as documents.
+        // Assignment attachments and hand-ins, and message attachments, count like documents (see the class comment).
         var assignmentFiles = db.Set<Assignments.AssignmentFile>();
+        var attachments = db.Set<Messages.MessageAttachment>();
         var reservations = db.Set<StorageReservation>();
         // One statement (scalar subqueries), so both sums come from the same snapshot.
         var sums = await db.Schools.AsNoTracking().Where(s => s.Id == school)
             .Select(s => new
             {
-                Stored = (versions.Sum(v => (long?)v.Length) ?? 0) + (assignmentFiles.Sum(f => (long?)f.Length) ?? 0),
+                Stored = (versions.Sum(v => (long?)v.Length) ?? 0) + (assignmentFiles.Sum(f => (long?)f.Length) ?? 0)
+                    + (attachments.Sum(a => (long?)a.Length) ?? 0),
                 Reserved = reservations.Where(r => r.ExpiresAt > now).Sum(r => (long?)r.Bytes) ?? 0,
             })
             .FirstAsync(cancellationToken);

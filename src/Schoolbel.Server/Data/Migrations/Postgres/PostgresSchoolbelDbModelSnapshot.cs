@@ -1207,6 +1207,8 @@ namespace Schoolbel.Server.Data.Migrations.Postgres
 
                     b.HasIndex("MessageId");
 
+                    b.HasIndex("SchoolId");
+
                     b.HasIndex("UploadedBy", "CreatedAt");
 
                     b.ToTable("MessageAttachment");

@@ -1200,6 +1200,8 @@ namespace Schoolbel.Server.Data.Migrations.Sqlite
 
                     b.HasIndex("MessageId");
 
+                    b.HasIndex("SchoolId");
+
                     b.HasIndex("UploadedBy", "CreatedAt");
 
                     b.ToTable("MessageAttachment");
