@@ -45,7 +45,7 @@ public sealed partial class AssignmentJourneyTests(BrowserApp app) : IClassFixtu
         // The teacher sees the hand-in, opens it and releases feedback and a score.
         await teacher.GotoAsync(assignmentUrl);
         var row = teacher.Locator("#pupils tr", new PageLocatorOptions { HasText = "Peeters" });
-        Assert.Contains("ingediend", await row.TextContentAsync() ?? "", StringComparison.Ordinal);
+        Assert.Contains("Ingediend", await row.TextContentAsync() ?? "", StringComparison.Ordinal);
         await row.Locator("text=Openen").ClickAsync();
         await teacher.WaitForURLAsync("**/pupils/**");
         Assert.Contains("Het water kookte", await teacher.ContentAsync(), StringComparison.Ordinal);

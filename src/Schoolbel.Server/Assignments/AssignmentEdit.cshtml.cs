@@ -57,13 +57,7 @@ public sealed class AssignmentEditModel(CourseAccess access, CoursesAdmin course
                 return Redirect(Url.Content($"~/courses/{courseId}/assignments/{assignmentId}"));
             }
 
-            foreach (var (field, messages) in outcome.Value.Errors!.ToDictionary())
-            {
-                foreach (var message in messages)
-                {
-                    ModelState.AddModelError(field, message);
-                }
-            }
+            outcome.Value.Errors!.CopyTo(ModelState);
         }
 
         var page = Page();

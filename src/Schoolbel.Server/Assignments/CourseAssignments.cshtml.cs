@@ -54,13 +54,7 @@ public sealed class CourseAssignmentsModel(CourseAccess access, CoursesAdmin cou
                 return Redirect(Url.Content($"~/courses/{courseId}/assignments/{outcome.Value!.Id}"));
             }
 
-            foreach (var (field, messages) in outcome.Errors!.ToDictionary())
-            {
-                foreach (var message in messages)
-                {
-                    ModelState.AddModelError(field, message);
-                }
-            }
+            outcome.Errors!.CopyTo(ModelState);
         }
 
         var page = Page();

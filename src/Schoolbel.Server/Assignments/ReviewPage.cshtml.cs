@@ -49,13 +49,7 @@ public sealed class ReviewPageModel(CourseAccess access, AssignmentBook book) : 
 
         if (!outcome.Value.Succeeded)
         {
-            foreach (var (field, messages) in outcome.Value.Errors!.ToDictionary())
-            {
-                foreach (var message in messages)
-                {
-                    ModelState.AddModelError(field, message);
-                }
-            }
+            outcome.Value.Errors!.CopyTo(ModelState);
 
             await LoadAsync(courseId, assignmentId, personId, cancellationToken);
             return BadPage();

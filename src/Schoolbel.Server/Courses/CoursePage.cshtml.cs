@@ -103,13 +103,7 @@ public sealed class CoursePageModel(CourseAccess access, CoursesAdmin courses, C
 
     private async Task<IActionResult> ShowErrorsAsync(Guid courseId, FieldErrors errors, CancellationToken cancellationToken)
     {
-        foreach (var (field, messages) in errors.ToDictionary())
-        {
-            foreach (var message in messages)
-            {
-                ModelState.AddModelError(field, message);
-            }
-        }
+        errors.CopyTo(ModelState);
 
         return await LoadAsync(courseId, cancellationToken) ? Page() : NotFound();
     }

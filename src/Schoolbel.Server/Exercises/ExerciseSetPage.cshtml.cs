@@ -140,7 +140,7 @@ public sealed class ExerciseSetPageModel(CourseAccess access, ExerciseService ex
         }
         else
         {
-            PageErrors.Add(ModelState, errors);
+            errors.CopyTo(ModelState);
             Response.StatusCode = StatusCodes.Status400BadRequest;
         }
 

@@ -78,7 +78,7 @@ public sealed class ExercisesIndexModel(CourseAccess access, CoursesAdmin course
             return Redirect(Url.Content(then ?? $"~/courses/{courseId}/exercises"));
         }
 
-        PageErrors.Add(ModelState, errors);
+        errors.CopyTo(ModelState);
         Response.StatusCode = StatusCodes.Status400BadRequest;
         return await LoadAsync(courseId, cancellationToken) ? Page() : NotFound();
     }
@@ -107,21 +107,4 @@ public sealed class ExercisesIndexModel(CourseAccess access, CoursesAdmin course
 
         return true;
     }
-}
-
-/// <summary>Copies field errors into a page's ModelState, so the page lists them.</summary>
-internal static class PageErrors
-{
-    public static void Add(ModelStateDictionary modelState, FieldErrors errors)
-    {
-        foreach (var (field, messages) in errors.ToDictionary())
-        {
-            foreach (var message in messages)
-            {
-                modelState.AddModelError(field, message);
-            }
-        }
-    }
-
-    public static void Add(ModelStateDictionary modelState, string field, string message) => modelState.AddModelError(field, message);
 }

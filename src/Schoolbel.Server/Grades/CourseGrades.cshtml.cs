@@ -43,13 +43,7 @@ public sealed class CourseGradesModel(CourseAccess access, CoursesAdmin courses,
                 return Redirect(Url.Content($"~/courses/{courseId}/grades/{outcome.Value!.Id}"));
             }
 
-            foreach (var (field, messages) in outcome.Errors!.ToDictionary())
-            {
-                foreach (var message in messages)
-                {
-                    ModelState.AddModelError(field, message);
-                }
-            }
+            outcome.Errors!.CopyTo(ModelState);
         }
 
         var page = Page();

@@ -108,13 +108,7 @@ public sealed class EvaluationPageModel(CourseAccess access, Gradebook book) : P
                 return Redirect(Url.Content($"~/courses/{courseId}/grades/{evaluationId}"));
             }
 
-            foreach (var (field, messages) in outcome.Value.Errors!.ToDictionary())
-            {
-                foreach (var message in messages)
-                {
-                    ModelState.AddModelError(field, message);
-                }
-            }
+            outcome.Value.Errors!.CopyTo(ModelState);
         }
 
         var page = Page();

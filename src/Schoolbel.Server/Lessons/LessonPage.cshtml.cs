@@ -73,13 +73,7 @@ public sealed class LessonPageModel(CourseAccess access, CoursesAdmin courses, C
             return Redirect(Url.Content($"~/courses/{courseId}/lessons/{lessonId}"));
         }
 
-        foreach (var (field, messages) in errors.ToDictionary())
-        {
-            foreach (var message in messages)
-            {
-                ModelState.AddModelError(field, message);
-            }
-        }
+        errors.CopyTo(ModelState);
 
         return await LoadAsync(courseId, lessonId, cancellationToken) ? Page() : NotFound();
     }

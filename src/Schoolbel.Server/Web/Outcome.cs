@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Mvc.ModelBinding;
+
 namespace Schoolbel.Server.Web;
 
 /// <summary>Validation errors per field, shared by pages (ModelState) and the API (problem+json).</summary>
@@ -19,6 +21,19 @@ public sealed class FieldErrors
 
     public IDictionary<string, string[]> ToDictionary() =>
         _errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);
+
+    /// <summary>Puts every message on its field of a page's form, as the API puts them in its problem+json.</summary>
+    public void CopyTo(ModelStateDictionary modelState)
+    {
+        ArgumentNullException.ThrowIfNull(modelState);
+        foreach (var (field, messages) in _errors)
+        {
+            foreach (var message in messages)
+            {
+                modelState.AddModelError(field, message);
+            }
+        }
+    }
 }
 
 /// <summary>Either a value or the field errors that stopped it.</summary>
