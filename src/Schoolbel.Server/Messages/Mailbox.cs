@@ -336,6 +336,9 @@ public sealed partial class Mailbox(
         }
 
         await transaction.CommitAsync(cancellationToken);
+        // Again after the commit: a page of the same person that read the counter while this
+        // transaction was open may have cached the old value, which would then show for 15 s.
+        counters.Forget(personId);
         return true;
     }
 
@@ -388,6 +391,9 @@ public sealed partial class Mailbox(
         }
 
         await transaction.CommitAsync(cancellationToken);
+        // Again after the commit: a page of the same person that read the counter while this
+        // transaction was open may have cached the old value, which would then show for 15 s.
+        counters.Forget(personId);
         return true;
     }
 

@@ -60,6 +60,9 @@ public sealed class NotificationCenter(SchoolbelDb db, UnreadCounters counters, 
         }
 
         await transaction.CommitAsync(cancellationToken);
+        // Again after the commit: a page of the same person that read the counter while this
+        // transaction was open may have cached the old value, which would then show for 15 s.
+        counters.Forget(personId);
         return true;
     }
 
