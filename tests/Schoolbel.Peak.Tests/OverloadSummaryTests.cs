@@ -61,6 +61,24 @@ public sealed class OverloadSummaryTests
     }
 
     [Fact]
+    public void A_journey_cut_off_at_the_end_of_the_window_is_unfinished_even_when_the_cut_is_stamped_a_moment_before_it()
+    {
+        // Seen in CI: the window's timer woke a fraction of a millisecond early, every cut journey
+        // was stamped at 4.9996 s of a window ending at 5 s, and they fell out of every count.
+        var events = new PhaseRecorder();
+        var c = Journey(events, 2, S(4.3));
+        events.Attempt(c, new AttemptRecord(AttemptKind.Waiting, 503, S(4.3), S(4.31), S(1)));
+        End(events, c, JourneyEnd.Unfinished, S(4.9996));
+
+        var result = Summarize(events);
+
+        Assert.Equal(0, result.Completed);
+        Assert.Equal(0, result.FailedJourneys);
+        Assert.Equal(1, result.UnfinishedJourneys);
+        Assert.Equal(1, result.UnfinishedWhileWaiting);
+    }
+
+    [Fact]
     public void Only_what_ends_inside_the_window_counts_and_errors_are_sorted_by_kind()
     {
         var events = new PhaseRecorder();

@@ -109,9 +109,13 @@ internal static class LoadSummary
         {
             completed = [.. journeys.Where(j => j.End == JourneyEnd.Completed && InWindow(j.EndedAt))];
             failed = journeys.Count(j => j.End == JourneyEnd.Failed && InWindow(j.EndedAt));
-            // Under way at the end of the window: started before it ended, ended after it (however).
+            // Under way at the end of the window: started before it ended, and cut off there or
+            // ended after it (however). A cut journey counts whatever its timestamp says: the cut
+            // can be stamped a fraction of a millisecond before the window's end (timers round to
+            // whole milliseconds), and seen in CI it then fell out of both counts.
             unfinished = [.. journeys
-                .Where(j => j.End != JourneyEnd.Dropped && j.Journey.Offset < windowEnd && j.EndedAt > windowEnd)
+                .Where(j => j.End != JourneyEnd.Dropped && j.Journey.Offset < windowEnd
+                    && (j.End == JourneyEnd.Unfinished || j.EndedAt > windowEnd))
                 .Select(j => (j, windowEnd))];
             counted = [.. attempts.Where(a => InWindow(a.Attempt.EndedAt))];
             countedSteps = [.. steps.Where(s => InWindow(s.EndedAt))];

@@ -109,10 +109,11 @@ internal sealed class PhaseRunner(PeakOptions options, TimeProvider time, TextWr
 
     private async Task DelayUntilAsync(long start, TimeSpan at, CancellationToken cancellationToken)
     {
-        var wait = at - time.GetElapsedTime(start);
-        if (wait > TimeSpan.Zero)
+        // A loop, because a timer may wake up to a millisecond early (it counts whole
+        // milliseconds), and the window's figures assume the cut comes after its end.
+        for (var wait = at - time.GetElapsedTime(start); wait > TimeSpan.Zero; wait = at - time.GetElapsedTime(start))
         {
-            await Task.Delay(wait, time, cancellationToken);
+            await Task.Delay(wait < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : wait, time, cancellationToken);
         }
     }
 
