@@ -7,12 +7,17 @@ namespace Schoolbel.Server.Schools;
 /// <summary>
 /// All schools by code, held in memory. Resolving the school happens on every request, so it
 /// must not touch the database; a few thousand schools fit easily. The list is reloaded at most
-/// every <see cref="MaxAge"/> (other nodes learn of a new school within that time) and at once
-/// on this node after a change.
+/// every <see cref="MaxAge"/> and at once on this node after a change. A school another node just
+/// created is found at once too: a miss reloads the list first, if it is older than a moment
+/// (<see cref="IdMissAge"/> for ids, which come from signed tokens and cookies; the longer
+/// <see cref="CodeMissAge"/> for codes, which anyone can type, so unknown codes cost at most one
+/// query a second).
 /// </summary>
 public sealed class SchoolDirectory(IServiceScopeFactory scopes, TimeProvider time, Scaling.ClusterBus? bus = null) : IDisposable
 {
     private static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan IdMissAge = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan CodeMissAge = TimeSpan.FromSeconds(1);
     private readonly SemaphoreSlim _reload = new(1, 1);
     private volatile Snapshot? _snapshot;
 
@@ -23,14 +28,24 @@ public sealed class SchoolDirectory(IServiceScopeFactory scopes, TimeProvider ti
 
     public async ValueTask<SchoolInfo?> FindByCodeAsync(string code, CancellationToken cancellationToken)
     {
-        var snapshot = await CurrentAsync(cancellationToken);
-        return snapshot.ByCode.GetValueOrDefault(code);
+        var snapshot = await CurrentAsync(MaxAge, cancellationToken);
+        if (snapshot.ByCode.TryGetValue(code, out var found))
+        {
+            return found;
+        }
+
+        return (await CurrentAsync(CodeMissAge, cancellationToken)).ByCode.GetValueOrDefault(code);
     }
 
     public async ValueTask<SchoolInfo?> FindByIdAsync(Guid id, CancellationToken cancellationToken)
     {
-        var snapshot = await CurrentAsync(cancellationToken);
-        return snapshot.ById.GetValueOrDefault(id);
+        var snapshot = await CurrentAsync(MaxAge, cancellationToken);
+        if (snapshot.ById.TryGetValue(id, out var found))
+        {
+            return found;
+        }
+
+        return (await CurrentAsync(IdMissAge, cancellationToken)).ById.GetValueOrDefault(id);
     }
 
     public void Dispose() => _reload.Dispose();
@@ -49,10 +64,10 @@ public sealed class SchoolDirectory(IServiceScopeFactory scopes, TimeProvider ti
         _snapshot = null;
     }
 
-    private async ValueTask<Snapshot> CurrentAsync(CancellationToken cancellationToken)
+    private async ValueTask<Snapshot> CurrentAsync(TimeSpan maxAge, CancellationToken cancellationToken)
     {
         var snapshot = _snapshot;
-        if (snapshot is not null && time.GetUtcNow() - snapshot.LoadedAt < MaxAge)
+        if (snapshot is not null && time.GetUtcNow() - snapshot.LoadedAt < maxAge)
         {
             return snapshot;
         }
@@ -62,7 +77,7 @@ public sealed class SchoolDirectory(IServiceScopeFactory scopes, TimeProvider ti
         try
         {
             snapshot = _snapshot;
-            if (snapshot is not null && time.GetUtcNow() - snapshot.LoadedAt < MaxAge)
+            if (snapshot is not null && time.GetUtcNow() - snapshot.LoadedAt < maxAge)
             {
                 return snapshot;
             }
