@@ -33,6 +33,10 @@ uptime > uptime-before.txt
 "${P[@]}" run "${C[@]}" --profile steady --rate 10 --duration 30s --resume-share 1 "${PUPILS[@]}" --think-time 0 --warmup-sessions 50 --out resume-cold > resume-cold.txt 2>&1
 "${P[@]}" run "${C[@]}" --profile steady --rate 10 --duration 30s --resume-share 1 "${PUPILS[@]}" --think-time 0 --warmup-sessions 50 --out resume > resume.txt 2>&1
 "${P[@]}" run "${C[@]}" --profile steady --rate 30 --duration 30s --resume-share 1 "${PUPILS[@]}" --think-time 0 --warmup-sessions 200 --out resume30 > resume30.txt 2>&1
+# Pupils' errands: the same resumed journey at 10/s plus a hand-in, or plus reading a message
+# (against "resume": the difference in CPU per journey is the errand's cost).
+"${P[@]}" run "${C[@]}" --profile steady --rate 10 --duration 30s --resume-share 1 "${PUPILS[@]}" --think-time 0 --warmup-sessions 50 --handin-share 1 --out handin > handin.txt 2>&1
+"${P[@]}" run "${C[@]}" --profile steady --rate 10 --duration 30s --resume-share 1 "${PUPILS[@]}" --think-time 0 --warmup-sessions 50 --message-share 1 --out messages > messages.txt 2>&1
 "${P[@]}" run "${C[@]}" --profile steady --rate 4 --duration 30s --resume-share 0 "${PUPILS[@]}" --think-time 0 --out password > password.txt 2>&1
 "${P[@]}" run "${C[@]}" --profile steady --rate 15 --duration 30s --resume-share 0 "${PUPILS[@]}" --think-time 0 --out password15 > password15.txt 2>&1
 
@@ -49,6 +53,6 @@ echo "idle: $(( (b-a)*1000/$(getconf CLK_TCK) )) ms of server CPU in 30 s" > idl
 "${P[@]}" signin "${C[@]}" --out signin > signin.txt 2>&1
 uptime > uptime-after.txt
 cat idle.txt
-for f in resume resume30 password password15 mix40 first-day; do echo "== $f"; grep -E "journeys:|journey latency|server CPU|errors" "$f.txt"; done
+for f in resume resume30 handin messages password password15 mix40 first-day; do echo "== $f"; grep -E "journeys:|journey latency|server CPU|errors" "$f.txt"; done
 echo "== capacity"; grep -E "sustain" capacity.txt
 echo "== signin"; grep -E "raw hash|API sign-ins|=>" signin.txt

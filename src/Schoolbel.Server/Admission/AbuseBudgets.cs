@@ -1,5 +1,4 @@
 using System.Net;
-using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 using Schoolbel.Server.Scaling;
 using StackExchange.Redis;
@@ -23,17 +22,14 @@ public enum BudgetVerdict
 /// With Redis (<see cref="RedisOptions.Configuration"/>) the buckets are global: one small Lua script
 /// takes from both in one round trip, so a flood spread over the nodes by the load balancer meets
 /// one budget, not one per node. Without Redis, or while it does not answer (see <see cref="RedisGate"/>),
-/// each node uses its own in-process buckets (System.Threading.RateLimiting, which also forgets idle
-/// buckets) with the full budget: a flooder then gets up to N times the budget on N nodes, which the
+/// each node uses its own in-process buckets (<see cref="LocalTokenBuckets{TKey}"/>, which also forget
+/// idle buckets) with the full budget: a flooder then gets up to N times the budget on N nodes, which the
 /// concurrency limit of each node still contains, while dividing the budget by N would refuse real
 /// users whose requests all reach one node (keep-alive connections, uneven balancing).
 /// </para>
 /// </summary>
-public sealed class AbuseBudgets : IDisposable
+public sealed class AbuseBudgets
 {
-    // Replenishing ten times a second keeps a bucket smooth without a timer per partition.
-    private static readonly TimeSpan Period = TimeSpan.FromMilliseconds(100);
-
     // KEYS: the buckets, in order (address, then user). ARGV[1]: now in ms; then per key its refill
     // rate (tokens per second) and its size. Takes one token from each bucket in turn and stops at
     // the first that is empty: returns its 1-based index, or 0 when every bucket had a token.
@@ -69,8 +65,8 @@ public sealed class AbuseBudgets : IDisposable
         return 0
         """;
 
-    private readonly PartitionedRateLimiter<IPAddress> _perAddress;
-    private readonly PartitionedRateLimiter<string> _perUser;
+    private readonly LocalTokenBuckets<IPAddress> _perAddress;
+    private readonly LocalTokenBuckets<string> _perUser;
     private readonly AdmissionOptions _options;
     private readonly RedisGate? _redis;
     private readonly TimeProvider _time;
@@ -82,10 +78,8 @@ public sealed class AbuseBudgets : IDisposable
         _options = o;
         _time = time ?? TimeProvider.System;
         _redis = redis is { IsConfigured: true } ? redis : null;
-        _perAddress = PartitionedRateLimiter.Create<IPAddress, IPAddress>(address =>
-            RateLimitPartition.GetTokenBucketLimiter(address, _ => Bucket(o.IpRequestsPerSecond, o.IpBurst)));
-        _perUser = PartitionedRateLimiter.Create<string, string>(user =>
-            RateLimitPartition.GetTokenBucketLimiter(user, _ => Bucket(o.UserRequestsPerSecond, o.UserBurst)), StringComparer.Ordinal);
+        _perAddress = new LocalTokenBuckets<IPAddress>(o.IpRequestsPerSecond, o.IpBurst, _time);
+        _perUser = new LocalTokenBuckets<string>(o.UserRequestsPerSecond, o.UserBurst, _time, StringComparer.Ordinal);
     }
 
     /// <summary>
@@ -121,21 +115,13 @@ public sealed class AbuseBudgets : IDisposable
             return true;
         }
 
-        using var lease = _perAddress.AttemptAcquire(address);
-        return lease.IsAcquired;
+        return _perAddress.TryTake(address);
     }
 
     /// <summary>Takes one token from this node's bucket of the user; false when it is empty.</summary>
     public bool TryUser(string user)
     {
-        using var lease = _perUser.AttemptAcquire(user);
-        return lease.IsAcquired;
-    }
-
-    public void Dispose()
-    {
-        _perAddress.Dispose();
-        _perUser.Dispose();
+        return _perUser.TryTake(user);
     }
 
     private async ValueTask<BudgetVerdict?> TakeSharedAsync(RedisGate redis, IPAddress? address, string? user)
@@ -170,24 +156,6 @@ public sealed class AbuseBudgets : IDisposable
 
             // Cannot happen with this script; if it does, this node decides rather than fail the request.
             _ => null,
-        };
-    }
-
-    /// <summary>
-    /// About every 100 ms, with a whole number of tokens and a period that makes the rate exact
-    /// (rate 15: one token every 66.7 ms; rate 1: one a second). Rounding a fraction of a token
-    /// per 100 ms up to one allowed 10 a second for any rate under 10.
-    /// </summary>
-    private static TokenBucketRateLimiterOptions Bucket(int perSecond, int burst)
-    {
-        var tokens = Math.Max(1, (int)(perSecond * Period.TotalSeconds));
-        return new()
-        {
-            TokenLimit = burst,
-            TokensPerPeriod = tokens,
-            ReplenishmentPeriod = TimeSpan.FromSeconds((double)tokens / perSecond),
-            AutoReplenishment = true,
-            QueueLimit = 0,
         };
     }
 }

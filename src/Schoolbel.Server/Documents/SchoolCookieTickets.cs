@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
-using System.Runtime.InteropServices;
 using System.Security.Claims;
-using System.Security.Cryptography;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.Options;
 using Schoolbel.Server.People;
@@ -12,14 +10,16 @@ namespace Schoolbel.Server.Documents;
 /// <summary>
 /// The school cookie (<c>sb_session</c>) as the cookie handler would read it, decrypted at most
 /// once per <see cref="DownloadOptions.CookieCacheTime"/> per node instead of on every download.
-/// Entries are keyed by SHA-256 of the cookie value, never by the value itself: a collision would
-/// let one cookie stand for another, so the hash must be one nobody can aim at. This saves only
+/// Entries are keyed by the cookie value itself, compared in full (ordinal): a shorter key (a hash)
+/// would let two cookies stand for one another on a collision, and a hash nobody can aim at
+/// (SHA-256) cost more per download than the rest of the lookup. The value sits in memory next
+/// to the ticket decrypted from it, as it does in every request that carries it. This saves only
 /// the decryption; whether the session is still open is checked on every request
 /// (<see cref="SessionStore.IsCachedActive"/>), so sign-out and revocation are not delayed by it.
 /// </summary>
 internal sealed class SchoolCookieTickets
 {
-    private readonly ConcurrentDictionary<UInt128, CookieTicket> _entries = new();
+    private readonly ConcurrentDictionary<string, CookieTicket> _entries = new(StringComparer.Ordinal);
     private readonly Lock _sweepLock = new();
     private readonly CookieAuthenticationOptions _cookie;
     private readonly TimeProvider _time;
@@ -53,7 +53,7 @@ internal sealed class SchoolCookieTickets
             return null;
         }
 
-        var key = KeyOf(value);
+        var key = value;
         var now = _time.GetUtcNow();
         if (_entries.TryGetValue(key, out var cached))
         {
@@ -62,7 +62,7 @@ internal sealed class SchoolCookieTickets
                 return cached;
             }
 
-            if (_entries.TryRemove(new KeyValuePair<UInt128, CookieTicket>(key, cached)))
+            if (_entries.TryRemove(new KeyValuePair<string, CookieTicket>(key, cached)))
             {
                 Interlocked.Decrement(ref _count);
             }
@@ -83,15 +83,7 @@ internal sealed class SchoolCookieTickets
         return entry;
     }
 
-    private static UInt128 KeyOf(string value)
-    {
-        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(MemoryMarshal.AsBytes(value.AsSpan()), hash);
-        // 128 of the 256 bits: finding another cookie with the same key still takes ~2^128 tries.
-        return MemoryMarshal.Read<UInt128>(hash);
-    }
-
-    private void Store(UInt128 key, CookieTicket entry, DateTimeOffset now)
+    private void Store(string key, CookieTicket entry, DateTimeOffset now)
     {
         if (Volatile.Read(ref _count) >= _maxEntries)
         {
@@ -116,7 +108,7 @@ internal sealed class SchoolCookieTickets
 
             foreach (var (key, entry) in _entries)
             {
-                if (entry.CachedUntil <= now && _entries.TryRemove(new KeyValuePair<UInt128, CookieTicket>(key, entry)))
+                if (entry.CachedUntil <= now && _entries.TryRemove(new KeyValuePair<string, CookieTicket>(key, entry)))
                 {
                     Interlocked.Decrement(ref _count);
                 }

@@ -8,16 +8,14 @@ namespace Schoolbel.Server.Schools;
 /// All schools by code, held in memory. Resolving the school happens on every request, so it
 /// must not touch the database; a few thousand schools fit easily. The list is reloaded at most
 /// every <see cref="MaxAge"/> and at once on this node after a change. A school another node just
-/// created is found at once too: a miss reloads the list first, if it is older than a moment
-/// (<see cref="IdMissAge"/> for ids, which come from signed tokens and cookies; the longer
-/// <see cref="CodeMissAge"/> for codes, which anyone can type, so unknown codes cost at most one
-/// query a second).
+/// created is found at once too: a miss reloads the list first if it is older than
+/// <see cref="MissAge"/>. Unknown codes (anyone can type one) thus cost at most ten small queries
+/// a second per node, one at a time.
 /// </summary>
 public sealed class SchoolDirectory(IServiceScopeFactory scopes, TimeProvider time, Scaling.ClusterBus? bus = null) : IDisposable
 {
     private static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan IdMissAge = TimeSpan.FromMilliseconds(100);
-    private static readonly TimeSpan CodeMissAge = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MissAge = TimeSpan.FromMilliseconds(100);
     private readonly SemaphoreSlim _reload = new(1, 1);
     private volatile Snapshot? _snapshot;
 
@@ -34,7 +32,7 @@ public sealed class SchoolDirectory(IServiceScopeFactory scopes, TimeProvider ti
             return found;
         }
 
-        return (await CurrentAsync(CodeMissAge, cancellationToken)).ByCode.GetValueOrDefault(code);
+        return (await CurrentAsync(MissAge, cancellationToken)).ByCode.GetValueOrDefault(code);
     }
 
     public async ValueTask<SchoolInfo?> FindByIdAsync(Guid id, CancellationToken cancellationToken)
@@ -45,7 +43,7 @@ public sealed class SchoolDirectory(IServiceScopeFactory scopes, TimeProvider ti
             return found;
         }
 
-        return (await CurrentAsync(IdMissAge, cancellationToken)).ById.GetValueOrDefault(id);
+        return (await CurrentAsync(MissAge, cancellationToken)).ById.GetValueOrDefault(id);
     }
 
     public void Dispose() => _reload.Dispose();
