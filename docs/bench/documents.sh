@@ -73,6 +73,14 @@ run() { # $1 label, rest: wrk args
   echo "== $label"; wrk -t"$THREADS" -c"$C" -d"$D" --timeout 30s --latency "$@" | grep -E 'Requests/sec|Transfer/sec|99%|Non-2xx|Socket errors'
 }
 P="http://127.0.0.1:$PROXY_PORT"
+O="http://127.0.0.1:$OFF_PORT"
+# Warm-up, not measured: a node that has just started still compiles its hot paths (tiered JIT)
+# during its first seconds of load, which nginx never has to; at 08:30 the nodes have been up.
+for url in "$B$ONE" "$P$ONE" "$O$ONE"; do
+  wrk -t"$THREADS" -c"$C" -d3s -H "Cookie: $COOKIE" "$url" >/dev/null
+  wrk -t"$THREADS" -c"$C" -d3s -H "Cookie: $COOKIE" -H "If-None-Match: \"$ONE_HASH\"" "$url" >/dev/null
+done
+wrk -t"$THREADS" -c"$C" -d3s "http://127.0.0.1:$NGINX_PORT/one.pdf" >/dev/null
 run "schoolbel 1MB (Kestrel sends)"            -H "Cookie: $COOKIE" "$B$ONE"
 run "schoolbel 1MB (nginx in front, X-Accel)"  -H "Cookie: $COOKIE" "$P$ONE"
 run "nginx 1MB"                                "http://127.0.0.1:$NGINX_PORT/one.pdf"
@@ -82,7 +90,6 @@ run "nginx 20MB"                               "http://127.0.0.1:$NGINX_PORT/vid
 run "schoolbel 304 (Kestrel)"                  -H "Cookie: $COOKIE" -H "If-None-Match: \"$ONE_HASH\"" "$B$ONE"
 run "schoolbel 304 (nginx in front)"           -H "Cookie: $COOKIE" -H "If-None-Match: \"$ONE_HASH\"" "$P$ONE"
 run "nginx 304"                                -H "If-None-Match: $NETAG" "http://127.0.0.1:$NGINX_PORT/one.pdf"
-O="http://127.0.0.1:$OFF_PORT"
 run "schoolbel 1MB, fast path off"             -H "Cookie: $COOKIE" "$O$ONE"
 run "schoolbel 304, fast path off"             -H "Cookie: $COOKIE" -H "If-None-Match: \"$ONE_HASH\"" "$O$ONE"
 run "schoolbel GET /health/live (whole pipeline, no sign-in)" "$B/health/live"
@@ -90,6 +97,9 @@ run "schoolbel GET /health/live (whole pipeline, no sign-in)" "$B/health/live"
 # Downloads while 5 teachers each upload 500 MB (streamed to disk, hashed on the way).
 for i in 1 2 3 4 5; do head -c 9 <(printf '%%PDF-1.7\n') > "$WORK/big$i.pdf"; head -c $((500*1024*1024-9)) /dev/urandom >> "$WORK/big$i.pdf"; done
 grep VmHWM /proc/$SERVER_PID/status | sed 's/^/before uploads: /'
+# The p99 to compare with: the same download just before, so the node's state (and its adaptive
+# concurrency limit, which judges latency against the recent mix, here 304s) is the same.
+run "schoolbel 1MB just before the uploads (Kestrel sends)" -H "Cookie: $COOKIE" "$B$ONE"
 for i in 1 2 3 4 5; do (curl -s -o "$WORK/up$i.json" -w "upload $i: %{http_code} in %{time_total}s\n" -b "$WORK/teacher.jar" -H "X-CSRF-TOKEN: $CSRF" \
   -H "Content-Type: application/octet-stream" -T "$WORK/big$i.pdf" -X POST "$B$COURSE/upload?name=big$i.pdf") & done
 sleep 1
