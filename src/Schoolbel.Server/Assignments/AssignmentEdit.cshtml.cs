@@ -7,6 +7,7 @@ using Schoolbel.Server.Lessons;
 using Schoolbel.Server.People;
 using Schoolbel.Server.Schools;
 using Schoolbel.Server.SignIn;
+using Schoolbel.Server.Web;
 
 namespace Schoolbel.Server.Assignments;
 
@@ -40,8 +41,8 @@ public sealed class AssignmentEditModel(CourseAccess access, CoursesAdmin course
             return failed;
         }
 
-        var max = ParseNumber(maxScore, "maxScore");
-        var weightValue = ParseNumber(weight, "weight");
+        var max = ModelState.ReadDecimal(maxScore, "maxScore");
+        var weightValue = ModelState.ReadDecimal(weight, "weight");
         if (ModelState.IsValid)
         {
             var input = new AssignmentInput(title, instructions, dueAt is { } local ? SchoolTime.FromLocal(local) : null, acceptsLate, graded,
@@ -88,22 +89,6 @@ public sealed class AssignmentEditModel(CourseAccess access, CoursesAdmin course
         return await book.RemoveAttachmentAsync(courseId, assignmentId, fileId, cancellationToken)
             ? Redirect(Url.Content($"~/courses/{courseId}/assignments/{assignmentId}/edit"))
             : NotFound();
-    }
-
-    private decimal? ParseNumber(string? text, string field)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return null;
-        }
-
-        if (decimal.TryParse(text.Trim().Replace(',', '.'), NumberStyles.Number, CultureInfo.InvariantCulture, out var value))
-        {
-            return value;
-        }
-
-        ModelState.AddModelError(field, "Vul een getal in.");
-        return null;
     }
 
     /// <summary>The editor, or the answer when there is none: 404 for another course or school, 403 for pupils and parents.</summary>

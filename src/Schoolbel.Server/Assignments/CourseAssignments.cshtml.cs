@@ -7,6 +7,7 @@ using Schoolbel.Server.Lessons;
 using Schoolbel.Server.People;
 using Schoolbel.Server.Schools;
 using Schoolbel.Server.SignIn;
+using Schoolbel.Server.Web;
 
 namespace Schoolbel.Server.Assignments;
 
@@ -42,8 +43,8 @@ public sealed class CourseAssignmentsModel(CourseAccess access, CoursesAdmin cou
             return Forbid();
         }
 
-        var max = ParseNumber(maxScore, "maxScore");
-        var weightValue = ParseNumber(weight, "weight");
+        var max = ModelState.ReadDecimal(maxScore, "maxScore");
+        var weightValue = ModelState.ReadDecimal(weight, "weight");
         if (ModelState.IsValid)
         {
             var input = new AssignmentInput(title, instructions, dueAt is { } local ? SchoolTime.FromLocal(local) : null, acceptsLate, graded,
@@ -60,22 +61,6 @@ public sealed class CourseAssignmentsModel(CourseAccess access, CoursesAdmin cou
         var page = Page();
         page.StatusCode = StatusCodes.Status400BadRequest;
         return page;
-    }
-
-    private decimal? ParseNumber(string? text, string field)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return null;
-        }
-
-        if (decimal.TryParse(text.Trim().Replace(',', '.'), NumberStyles.Number, CultureInfo.InvariantCulture, out var value))
-        {
-            return value;
-        }
-
-        ModelState.AddModelError(field, "Vul een getal in.");
-        return null;
     }
 
     private async Task<bool> LoadAsync(Guid courseId, CancellationToken cancellationToken)

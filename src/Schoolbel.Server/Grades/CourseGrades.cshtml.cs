@@ -6,6 +6,7 @@ using Schoolbel.Server.Courses;
 using Schoolbel.Server.People;
 using Schoolbel.Server.Schools;
 using Schoolbel.Server.SignIn;
+using Schoolbel.Server.Web;
 
 namespace Schoolbel.Server.Grades;
 
@@ -32,8 +33,8 @@ public sealed class CourseGradesModel(CourseAccess access, CoursesAdmin courses,
             return failed;
         }
 
-        var max = Number(maxScore, "maxScore");
-        var weightValue = Number(weight, "weight");
+        var max = ModelState.ReadDecimal(maxScore, "maxScore");
+        var weightValue = ModelState.ReadDecimal(weight, "weight");
         if (ModelState.IsValid)
         {
             var editor = (await access.ViewerAsync(courseId, User.PersonId(), User.Role() ?? PersonRole.Pupil, cancellationToken))!;
@@ -49,22 +50,6 @@ public sealed class CourseGradesModel(CourseAccess access, CoursesAdmin courses,
         var page = Page();
         page.StatusCode = StatusCodes.Status400BadRequest;
         return page;
-    }
-
-    private decimal? Number(string? text, string field)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return null;
-        }
-
-        if (decimal.TryParse(text.Trim().Replace(',', '.'), NumberStyles.Number, CultureInfo.InvariantCulture, out var value))
-        {
-            return value;
-        }
-
-        ModelState.AddModelError(field, "Vul een getal in.");
-        return null;
     }
 
     private async Task<IActionResult?> LoadAsync(Guid courseId, CancellationToken cancellationToken)

@@ -6,6 +6,7 @@ using Schoolbel.Server.Courses;
 using Schoolbel.Server.People;
 using Schoolbel.Server.Schools;
 using Schoolbel.Server.SignIn;
+using Schoolbel.Server.Web;
 
 namespace Schoolbel.Server.Grades;
 
@@ -92,8 +93,8 @@ public sealed class EvaluationPageModel(CourseAccess access, Gradebook book) : P
             return failed;
         }
 
-        var max = Number(maxScore, "maxScore");
-        var weightValue = Number(weight, "weight");
+        var max = ModelState.ReadDecimal(maxScore, "maxScore");
+        var weightValue = ModelState.ReadDecimal(weight, "weight");
         if (ModelState.IsValid)
         {
             var editor = (await access.ViewerAsync(courseId, User.PersonId(), User.Role() ?? PersonRole.Pupil, cancellationToken))!;
@@ -137,22 +138,6 @@ public sealed class EvaluationPageModel(CourseAccess access, Gradebook book) : P
             default:
                 return NotFound();
         }
-    }
-
-    private decimal? Number(string? text, string field)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return null;
-        }
-
-        if (decimal.TryParse(text.Trim().Replace(',', '.'), NumberStyles.Number, CultureInfo.InvariantCulture, out var value))
-        {
-            return value;
-        }
-
-        ModelState.AddModelError(field, "Vul een getal in.");
-        return null;
     }
 
     public async Task<IActionResult> OnPostReleaseAsync(Guid courseId, Guid evaluationId, CancellationToken cancellationToken)
