@@ -116,6 +116,23 @@ public sealed class PupilErrandsTests
     }
 
     [Fact]
+    public async Task A_message_read_in_another_browser_while_the_inbox_loaded_is_not_a_stuck_counter()
+    {
+        // Seen against the real server: the list showed the message unread, the menu count had
+        // already dropped, and opening it rightly changed nothing.
+        await using var server = await TinySchoolServer.StartAsync(new TinySchoolBehaviour { Lessons = true, Messages = 10, ReadInAnotherBrowserMeanwhile = true });
+
+        var report = await PeakHarness.RunAsync(PeakHarness.Options(server.BaseUri) with
+        {
+            Rate = 5, Duration = TimeSpan.FromSeconds(1), ResumeShare = 0, MessageShare = 1,
+        });
+
+        Assert.Equal(5, report.Totals.Completed);
+        Assert.Empty(report.Totals.ErrorsByKind);
+        Assert.Equal(5, report.Step(Steps.Message).Ok);
+    }
+
+    [Fact]
     public async Task Without_assignments_or_messages_the_errands_are_not_available_rather_than_errors()
     {
         await using var server = await TinySchoolServer.StartAsync(new TinySchoolBehaviour { Lessons = true });

@@ -74,6 +74,13 @@ public sealed record TinySchoolBehaviour
     /// <summary>Opening a message marks it read in the list but the menu's unread count never drops.</summary>
     public bool StuckUnreadCounter { get; init; }
 
+    /// <summary>
+    /// The same pupil's other browser opens the newest unread message while the inbox page is
+    /// built: after its list (which still shows it unread) and before its menu count (which no
+    /// longer counts it).
+    /// </summary>
+    public bool ReadInAnotherBrowserMeanwhile { get; init; }
+
     /// <summary>How long a school's today, course and lesson pages take to serve (none when absent).</summary>
     public IReadOnlyDictionary<string, TimeSpan> PageDelays { get; init; } = new Dictionary<string, TimeSpan>();
 }
@@ -466,6 +473,11 @@ public sealed class TinySchoolServer : IAsyncDisposable
             var read = _read.GetOrAdd(user, _ => new());
             var items = string.Concat(Enumerable.Range(1, _behaviour.Messages).Reverse().Select(n =>
                 $"""<li class="{(read.ContainsKey(n) ? "" : "unread")}"><a href="/{code}/messages/{n}"><strong>Bericht {n}</strong></a></li>"""));
+            if (_behaviour.ReadInAnotherBrowserMeanwhile && Enumerable.Range(1, _behaviour.Messages).Reverse().FirstOrDefault(n => !read.ContainsKey(n)) is > 0 and var newest)
+            {
+                read[newest] = true;
+            }
+
             return Html($"""{Nav(user)}<h1>Berichten</h1><nav><a href="/{code}/messages?box=sent">Verzonden</a></nav><ul class="messages">{items}</ul>""");
         });
         school.MapGet("/messages/{n:int}", (HttpContext context, int n) =>

@@ -199,11 +199,12 @@ public sealed class NotificationsTests
         using (var scope = MessagesKit.SchoolScope(school))
         {
             var db = scope.ServiceProvider.GetRequiredService<SchoolbelDb>();
-            var calm = new UnreadCounters(db, cache, new Schoolbel.Server.Admission.BrownOut(
+            var generations = new UnreadCounterGenerations();
+            var calm = new UnreadCounters(db, cache, generations, new Schoolbel.Server.Admission.BrownOut(
                 Microsoft.Extensions.Options.Options.Create(new Schoolbel.Server.Admission.AdmissionOptions()), brownOutClock), clock);
             Assert.Equal(new UnreadCounts(1, 0), await calm.GetAsync(school.Pupil.Id, CancellationToken.None));
             await calm.RaiseAsync(school.Id, [school.Pupil.Id], 1, 0, CancellationToken.None);
-            var busy = new UnreadCounters(db, cache, brownOut, clock);
+            var busy = new UnreadCounters(db, cache, generations, brownOut, clock);
             Assert.Equal(new UnreadCounts(1, 0), await busy.GetAsync(school.Pupil.Id, CancellationToken.None));
             Assert.Null(await busy.GetAsync(school.Parent.Id, CancellationToken.None));
             Assert.Equal(new UnreadCounts(2, 0), await calm.GetAsync(school.Pupil.Id, CancellationToken.None));
@@ -212,6 +213,132 @@ public sealed class NotificationsTests
         // The app itself (no brown-out) reads the parent's counter row: none yet, so zero.
         var parent = await school.ApiClientForAsync(school.Parent);
         Assert.Equal((0, 0), await MessagesKit.UnreadAsync(parent));
+    }
+}
+
+/// <summary>
+/// The cached counter against writes that commit while a page is reading it (seen in the
+/// simulator: a pupil opened an unread message and the menu still showed the old count for 15 s,
+/// because another page of theirs cached what it had read just before the mark-read committed).
+/// </summary>
+public sealed class UnreadCounterRaceTests
+{
+    private static readonly DateTimeOffset TuesdayTenInTheMorning = new(2026, 12, 1, 9, 0, 0, TimeSpan.Zero);
+
+    [Theory]
+    [MemberData(nameof(TestDatabases.All), MemberType = typeof(TestDatabases))]
+    public async Task A_counter_read_before_a_write_committed_is_not_served_after_that_write(string provider)
+    {
+        TestDatabases.Require(provider);
+        var clock = new FakeTimeProvider(TuesdayTenInTheMorning);
+        await using var app = await SchoolbelApp.StartAsync(provider, clock);
+        var school = await TestSchool.CreateAsync(app);
+        using var scope = MessagesKit.SchoolScope(school);
+        var writerDb = scope.ServiceProvider.GetRequiredService<SchoolbelDb>();
+        var held = new HeldRead("\"UnreadCounters\"");
+        await using var readerDb = WithInterceptor(scope.ServiceProvider, writerDb, held);
+        var cache = new Microsoft.Extensions.Caching.Memory.MemoryCache(new Microsoft.Extensions.Caching.Memory.MemoryCacheOptions());
+        var generations = new UnreadCounterGenerations();
+        var calm = new Schoolbel.Server.Admission.BrownOut(
+            Microsoft.Extensions.Options.Options.Create(new Schoolbel.Server.Admission.AdmissionOptions()), clock);
+        var page = new UnreadCounters(readerDb, cache, generations, calm, clock);
+        var writer = new UnreadCounters(writerDb, cache, generations, calm, clock);
+
+        // A page reads the counter (no row yet: zero); before it caches the answer, a delivery commits.
+        var read = page.GetAsync(school.Pupil.Id, CancellationToken.None);
+        await held.Reached.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await using (var transaction = await writerDb.Database.BeginTransactionAsync())
+        {
+            await writer.RaiseAsync(school.Id, [school.Pupil.Id], 3, 0, CancellationToken.None);
+            await transaction.CommitAsync();
+        }
+
+        writer.Forget(school.Pupil.Id);
+        held.Release.SetResult();
+        Assert.Equal(new UnreadCounts(0, 0), await read);
+
+        // The next page (same node, well within the 15 s) reads the row again.
+        Assert.Equal(new UnreadCounts(3, 0), await writer.GetAsync(school.Pupil.Id, CancellationToken.None));
+        // And that answer, read after the write, is cached as usual.
+        Assert.Equal(new UnreadCounts(3, 0), await page.GetAsync(school.Pupil.Id, CancellationToken.None));
+        Assert.Equal(1, held.Reads);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabases.All), MemberType = typeof(TestDatabases))]
+    public async Task Recounting_while_a_message_is_marked_read_ends_with_the_true_count(string provider)
+    {
+        TestDatabases.Require(provider);
+        var clock = new FakeTimeProvider(TuesdayTenInTheMorning);
+        await using var app = await SchoolbelApp.StartAsync(provider, clock);
+        var school = await TestSchool.CreateAsync(app);
+        var teacher = await school.ApiClientForAsync(school.Teacher);
+        var first = await MessagesKit.SentIdAsync(await MessagesKit.SendAsync(teacher, new { personIds = new[] { school.Pupil.Id } }, "Eerste", "Lees dit"));
+        await MessagesKit.SentIdAsync(await MessagesKit.SendAsync(teacher, new { personIds = new[] { school.Pupil.Id } }, "Tweede", "En dit"));
+
+        // The inbox recounts (two unread) and, before it writes that count, the pupil's other tab
+        // opens the first message. Recounting holds the counter, so the mark-read waits for it.
+        using var scope = MessagesKit.SchoolScope(school);
+        var held = new HeldRead("\"MailboxEntries\"");
+        await using var recountDb = WithInterceptor(scope.ServiceProvider, scope.ServiceProvider.GetRequiredService<SchoolbelDb>(), held);
+        var recounter = new UnreadCounters(recountDb, new Microsoft.Extensions.Caching.Memory.MemoryCache(new Microsoft.Extensions.Caching.Memory.MemoryCacheOptions()),
+            new UnreadCounterGenerations(), new Schoolbel.Server.Admission.BrownOut(
+                Microsoft.Extensions.Options.Options.Create(new Schoolbel.Server.Admission.AdmissionOptions()), clock), clock);
+        var recount = recounter.RecountAsync(school.Pupil.Id, CancellationToken.None);
+        await held.Reached.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var markRead = Task.Run(async () =>
+        {
+            using var other = MessagesKit.SchoolScope(school);
+            return await other.ServiceProvider.GetRequiredService<Mailbox>().MarkReadAsync(first, school.Pupil.Id, true, CancellationToken.None);
+        });
+        // Time for the mark-read to finish if nothing holds it back (the bug this guards against).
+        await Task.WhenAny(markRead, Task.Delay(TimeSpan.FromSeconds(1)));
+        held.Release.SetResult();
+        await recount;
+        Assert.True(await markRead);
+
+        using var check = app.Services.CreateScope();
+        var db = check.ServiceProvider.GetRequiredService<SchoolbelDb>();
+        var row = await db.Set<UnreadCounter>().IgnoreQueryFilters().AsNoTracking().SingleAsync(c => c.PersonId == school.Pupil.Id);
+        Assert.Equal(1, row.Messages);
+    }
+
+    private static SchoolbelDb WithInterceptor(IServiceProvider services, SchoolbelDb like, HeldRead held)
+    {
+        var schoolScope = services.GetRequiredService<Schoolbel.Server.Schools.SchoolScope>();
+        return like switch
+        {
+            PostgresSchoolbelDb => new PostgresSchoolbelDb(
+                new DbContextOptionsBuilder<PostgresSchoolbelDb>(services.GetRequiredService<DbContextOptions<PostgresSchoolbelDb>>()).AddInterceptors(held).Options, schoolScope),
+            _ => new SqliteSchoolbelDb(
+                new DbContextOptionsBuilder<SqliteSchoolbelDb>(services.GetRequiredService<DbContextOptions<SqliteSchoolbelDb>>()).AddInterceptors(held).Options, schoolScope),
+        };
+    }
+
+    /// <summary>Holds the first read of a table after it ran and before its rows are used.</summary>
+    private sealed class HeldRead(string table) : Microsoft.EntityFrameworkCore.Diagnostics.DbCommandInterceptor
+    {
+        private int _reads;
+
+        public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int Reads => Volatile.Read(ref _reads);
+
+        public override async ValueTask<System.Data.Common.DbDataReader> ReaderExecutedAsync(
+            System.Data.Common.DbCommand command, Microsoft.EntityFrameworkCore.Diagnostics.CommandExecutedEventData eventData,
+            System.Data.Common.DbDataReader result, CancellationToken cancellationToken = default)
+        {
+            if (command.CommandText.Contains(table, StringComparison.Ordinal) && command.CommandText.TrimStart().StartsWith("SELECT", StringComparison.OrdinalIgnoreCase)
+                && Interlocked.Increment(ref _reads) == 1)
+            {
+                Reached.SetResult();
+                await Release.Task;
+            }
+
+            return result;
+        }
     }
 }
 

@@ -106,7 +106,11 @@ internal sealed partial class JourneyRunner
     /// Open the inbox, then its newest unread message (the newest of all when none is unread),
     /// which marks it read. The unread count in the menu is the server's cached counter; after
     /// opening an unread message it must be lower than the inbox showed. Lower, not exactly one
-    /// lower: the same account may be reading in another browser at the same moment.
+    /// lower: the same account may be reading in another browser at the same moment (resumed
+    /// journeys share warm-up sessions). For the same reason "what the inbox showed" is the larger
+    /// of its menu count and its list's unread rows: the other browser may mark this very message
+    /// read between the inbox's list query and its menu count, so the list still shows it unread
+    /// while the count already went down; opening it then rightly changes nothing.
     /// </summary>
     private async Task<bool> ReadMessageAsync(
         VirtualBrowser browser, Identity identity, JourneyClock journey, Action<string, StepOutcome> record,
@@ -128,7 +132,7 @@ internal sealed partial class JourneyRunner
             return true;
         }
 
-        var before = HtmlScan.UnreadMessages(inbox.Body ?? "");
+        var before = HtmlScan.UnreadMessages(inbox.Body ?? "") is { } counted ? Math.Max(counted, messages.Count(m => m.Unread)) : (int?)null;
         var (messageUri, unread) = messages.FirstOrDefault(m => m.Unread) is { Link: not null } first ? first : messages[0];
         intended = await ThinkAsync(journey, cancellationToken);
         var message = await steps.SendAsync(browser, () => Get(messageUri), Expect.Page, intended, cancellationToken, attempts);

@@ -74,6 +74,7 @@ public sealed class NotificationCenter(SchoolbelDb db, UnreadCounters counters, 
             .ExecuteUpdateAsync(s => s.SetProperty(n => n.ReadAt, now), cancellationToken);
         await counters.RecountAsync(personId, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        counters.Forget(personId);
     }
 
     public async Task<PreferencesView> PreferencesAsync(Guid personId, CancellationToken cancellationToken)

@@ -22,6 +22,7 @@ internal static class NotificationsEndpoints
             .ValidateOnStart();
         services.AddMemoryCache();
         services.AddScoped<UnreadCounters>();
+        services.AddSingleton<UnreadCounterGenerations>();
         services.AddScoped<Notifier>();
         services.AddScoped<NotificationCenter>();
         // The delivery job sends pushes one after another: a push service that hangs must not hold the round for long.

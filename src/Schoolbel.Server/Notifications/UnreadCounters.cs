@@ -15,7 +15,7 @@ public sealed record UnreadCounts(int Messages, int Notifications);
 /// messages and notifications, read by primary key and cached briefly per person on this node.
 /// At 08:30 the navigation of every page shows them, so a page view never counts rows.
 /// </summary>
-public sealed class UnreadCounters(SchoolbelDb db, IMemoryCache cache, BrownOut brownOut, TimeProvider time)
+public sealed class UnreadCounters(SchoolbelDb db, IMemoryCache cache, UnreadCounterGenerations generations, BrownOut brownOut, TimeProvider time)
 {
     /// <summary>How long a node trusts its cached counter; writes on this node forget it at once.</summary>
     public static readonly TimeSpan Fresh = TimeSpan.FromSeconds(15);
@@ -42,12 +42,22 @@ public sealed class UnreadCounters(SchoolbelDb db, IMemoryCache cache, BrownOut 
             return null;
         }
 
+        // Taken before the read: a write that commits while this read runs forgets the counter
+        // after its commit, and a value read before that commit must not be trusted after it.
+        var generation = generations.Current(personId);
         var row = await db.Set<UnreadCounter>().AsNoTracking()
             .Where(c => c.PersonId == personId)
             .Select(c => new UnreadCounts(c.Messages, c.Notifications))
             .FirstOrDefaultAsync(cancellationToken) ?? new UnreadCounts(0, 0);
         // Kept longer than it is fresh, so brown-out can still serve it.
-        cache.Set(key, new Cached(row, now), new MemoryCacheEntryOptions { SlidingExpiration = TimeSpan.FromMinutes(20), Size = 1 });
+        cache.Set(key, new Cached(row, now), Options);
+        if (generations.Current(personId) != generation)
+        {
+            // Forgotten while this read ran: keep the value for brown-out only. Checked after the
+            // Set, so either this sees the new generation or Forget's own mark lands on this entry.
+            MarkStale(personId);
+        }
+
         return row;
     }
 
@@ -101,6 +111,31 @@ public sealed class UnreadCounters(SchoolbelDb db, IMemoryCache cache, BrownOut 
     /// </summary>
     public async Task RecountAsync(Guid personId, CancellationToken cancellationToken)
     {
+        // Counting and writing must not interleave with a read or a delivery committing in
+        // between, or the counter is set to what was true a moment ago. Those writes change their
+        // rows and the counter in one transaction, so holding the counter row while counting
+        // orders them: PostgreSQL locks the row (the counts then see what committed before),
+        // SQLite's transactions take the database's write lock at BEGIN.
+        var own = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
+        await using (own)
+        {
+            if (db is PostgresSchoolbelDb)
+            {
+                await db.Database.ExecuteSqlAsync($"""SELECT 1 FROM "UnreadCounters" WHERE "PersonId" = {personId} FOR UPDATE""", cancellationToken);
+            }
+
+            await SetToWhatIsUnreadAsync(personId, cancellationToken);
+            if (own is not null)
+            {
+                await own.CommitAsync(cancellationToken);
+            }
+        }
+
+        Forget(personId);
+    }
+
+    private async Task SetToWhatIsUnreadAsync(Guid personId, CancellationToken cancellationToken)
+    {
         var now = time.GetUtcNow().UtcDateTime;
         var messages = await db.Set<Messages.MailboxEntry>().CountAsync(
             e => e.PersonId == personId && e.Box == Messages.MailboxBox.Inbox && e.Delivered && e.ReadAt == null && e.TrashedAt == null && e.ReleaseAt <= now, cancellationToken);
@@ -112,8 +147,6 @@ public sealed class UnreadCounters(SchoolbelDb db, IMemoryCache cache, BrownOut 
         {
             await RaiseAsync(db.CurrentSchoolId ?? throw new InvalidOperationException("No school in scope."), [personId], messages, notifications, cancellationToken);
         }
-
-        Forget(personId);
     }
 
     /// <summary>
@@ -122,13 +155,37 @@ public sealed class UnreadCounters(SchoolbelDb db, IMemoryCache cache, BrownOut 
     /// </summary>
     public void Forget(Guid personId)
     {
+        generations.Advance(personId);
+        MarkStale(personId);
+    }
+
+    private void MarkStale(Guid personId)
+    {
         if (cache.TryGetValue<Cached>(Key(personId), out var cached) && cached is not null)
         {
-            cache.Set(Key(personId), cached with { Stale = true }, new MemoryCacheEntryOptions { SlidingExpiration = TimeSpan.FromMinutes(20), Size = 1 });
+            cache.Set(Key(personId), cached with { Stale = true }, Options);
         }
     }
+
+    private static readonly MemoryCacheEntryOptions Options = new() { SlidingExpiration = TimeSpan.FromMinutes(20), Size = 1 };
 
     private static string Key(Guid personId) => "unread:" + personId.ToString("N");
 
     private sealed record Cached(UnreadCounts Counts, long At, bool Stale = false);
+}
+
+/// <summary>
+/// A counter per slot (people hashed onto 4,096 slots) that <see cref="UnreadCounters.Forget"/>
+/// advances, so a read that was already running when a write committed can tell. Sharing a slot
+/// only makes a read not trusted once more; a fixed array keeps memory flat for any number of people.
+/// </summary>
+public sealed class UnreadCounterGenerations
+{
+    private readonly long[] _slots = new long[4096];
+
+    public long Current(Guid personId) => Volatile.Read(ref _slots[Slot(personId)]);
+
+    public void Advance(Guid personId) => Interlocked.Increment(ref _slots[Slot(personId)]);
+
+    private static int Slot(Guid personId) => (personId.GetHashCode() & int.MaxValue) % 4096;
 }
