@@ -55,7 +55,7 @@ public sealed class AdaptiveConcurrencyLimiter : PartitionedRateLimiter<Admissio
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
         _time = time;
-        _limit = new GradientLimit(_options.InitialLimit, _options.MinLimit, _options.MaxLimit, _options.LatencyTolerance, _options.Smoothing);
+        _limit = new GradientLimit(_options.InitialLimit, _options.MinLimit, _options.MaxLimit, _options.LatencyTolerance, _options.Smoothing, _options.LatencyFloor.TotalMilliseconds);
         _windowStart = time.GetTimestamp();
     }
 

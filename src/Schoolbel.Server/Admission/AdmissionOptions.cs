@@ -31,6 +31,13 @@ public sealed class AdmissionOptions
     [Range(1.0, 10.0)]
     public double LatencyTolerance { get; set; } = 1.5;
 
+    /// <summary>
+    /// Latency that is never taken for queueing: recent and long-term latencies under it count as
+    /// this much. Without it, a change of mix from sub-millisecond answers (304s, cached pages) to
+    /// file downloads reads as "ten times slower" and sheds requests nobody was waiting for.
+    /// </summary>
+    public TimeSpan LatencyFloor { get; set; } = TimeSpan.FromMilliseconds(10);
+
     /// <summary>How far one window's estimate moves the limit (0–1); small values damp oscillation.</summary>
     [Range(0.01, 1.0)]
     public double Smoothing { get; set; } = 0.2;

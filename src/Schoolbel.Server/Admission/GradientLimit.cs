@@ -7,6 +7,9 @@ namespace Schoolbel.Server.Admission;
 /// internally, latency rises instead. So the limit follows the ratio of the long-term latency (what
 /// "not queueing" looks like) to the recent latency: equal → grow a little, recent much higher →
 /// shrink, at most halving per window so one outlier cannot shut the door.
+/// Latencies under a floor count as the floor: at 0.3 ms (a flood of 304s) against 3 ms (the same
+/// node sending files while teachers upload) the ratio says "ten times slower", yet nobody waits
+/// for either, and shedding then turns 3 ms into a 500 ms wait and a 503.
 /// Not thread-safe: the limiter calls it under its own lock.
 /// </summary>
 public sealed class GradientLimit
@@ -20,6 +23,7 @@ public sealed class GradientLimit
     private const int WarmupWindows = 10;
 
     private readonly double _tolerance;
+    private readonly double _floorMs;
     private readonly double _smoothing;
     private readonly int _min;
     private readonly int _max;
@@ -27,8 +31,9 @@ public sealed class GradientLimit
     private double _longRtt;
     private int _windows;
 
-    public GradientLimit(int initial, int min, int max, double tolerance, double smoothing)
+    public GradientLimit(int initial, int min, int max, double tolerance, double smoothing, double floorMs = 0)
     {
+        _floorMs = Math.Max(0, floorMs);
         _min = Math.Max(1, min);
         _max = Math.Max(_min, max);
         _estimate = Math.Clamp(initial, _min, _max);
@@ -71,7 +76,7 @@ public sealed class GradientLimit
             return Limit;
         }
 
-        var gradient = Math.Clamp(_tolerance * _longRtt / meanLatencyMs, 0.5, 1.0);
+        var gradient = Math.Clamp(_tolerance * Math.Max(_longRtt, _floorMs) / Math.Max(meanLatencyMs, _floorMs), 0.5, 1.0);
 
         // The square root lets a small limit grow quickly and a large one by a few per window,
         // like the queue-size allowance in Gradient2.

@@ -148,4 +148,35 @@ public sealed class PriorityAndFairnessTests
         // Nobody pushes against the limit: it neither grows nor shrinks.
         Assert.Equal(after, limit.Update(1_000, maxInFlight: 1));
     }
+
+    [Fact]
+    public void Latency_under_the_floor_is_not_taken_for_queueing_and_latency_above_it_still_is()
+    {
+        var limit = new GradientLimit(initial: 100, min: 10, max: 1_000, tolerance: 1.5, smoothing: 1.0, floorMs: 10);
+        // A flood of 304s: a third of a millisecond each, for long enough to set the long-term latency.
+        for (var window = 0; window < 200; window++)
+        {
+            limit.Update(0.3, maxInFlight: limit.Limit);
+        }
+
+        Assert.True(limit.LongTermLatencyMs < 1);
+
+        // Then file downloads next to uploads: ten times slower, still far under the floor. No shedding.
+        var before = limit.Limit;
+        Assert.True(limit.Update(3, maxInFlight: before) >= before);
+
+        // Real queueing (60 ms) still brings the limit down at once.
+        var queueing = limit.Update(60, maxInFlight: limit.Limit);
+        Assert.True(queueing < before * 0.75, $"{before} -> {queueing}");
+
+        // Without the floor the same 3 ms after the flood halves the limit: what the floor is for.
+        var bare = new GradientLimit(initial: 100, min: 10, max: 1_000, tolerance: 1.5, smoothing: 1.0);
+        for (var window = 0; window < 200; window++)
+        {
+            bare.Update(0.3, maxInFlight: bare.Limit);
+        }
+
+        var bareBefore = bare.Limit;
+        Assert.True(bare.Update(3, maxInFlight: bareBefore) < bareBefore * 0.75);
+    }
 }
