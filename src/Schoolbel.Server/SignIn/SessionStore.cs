@@ -35,6 +35,9 @@ public sealed class SessionStore(SchoolbelDb db, IMemoryCache cache, TimeProvide
         };
         db.Set<SignInSession>().Add(session);
         await db.SaveChangesAsync(cancellationToken);
+        // The browser follows the sign-in's redirect at once, usually to this node: it knows the
+        // answer already, so the first page after signing in needs no session read.
+        cache.Set(CacheKey(session.Id), new CachedSession(true, session.ExpiresAt, now, persistent), options.Value.SessionCheckCacheTime);
         return session;
     }
 
