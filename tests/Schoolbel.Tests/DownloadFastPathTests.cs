@@ -51,10 +51,19 @@ public sealed class DownloadFastPathTests(SharedApps apps)
         await AssertMissingAsync(await pupil.GetAsync(url));
         Assert.Equal(served + 2, counters.Served);
 
-        // ... and on the full path (the teacher's access is not cached yet).
-        var teacher = await host.SignInAsync(school, school.Teacher);
+        // ... and on the full path (the parent's access to the course was never asked for, so it
+        // is not cached; the teacher's is, since uploading, and a fresh session is cached at sign-in).
+        var parent = await host.SignInAsync(school, school.Parent);
         var fellBack = counters.FellBack;
+        await AssertMissingAsync(await parent.GetAsync(url));
+        Assert.Equal(fellBack + 1, counters.FellBack);
+
+        // A teacher who signs in now is answered on the fast path at once: their access is cached
+        // since the upload, and the new session's "open" is cached at sign-in (no session read).
+        var teacher = await host.SignInAsync(school, school.Teacher);
+        var servedBefore = counters.Served;
         await AssertMissingAsync(await teacher.GetAsync(url));
+        Assert.Equal(servedBefore + 1, counters.Served);
         Assert.Equal(fellBack + 1, counters.FellBack);
 
         static async Task AssertMissingAsync(HttpResponseMessage response)
@@ -365,10 +374,10 @@ public sealed class DownloadFastPathTests(SharedApps apps)
         Assert.Equal(HttpStatusCode.NotFound, (await pupil.GetAsync($"/{school.Code}/documents/not-a-guid")).StatusCode);
         Assert.Equal(served, counters.Served);
 
-        // HEAD on the full path (the teacher's access is not cached yet) answers like GET, without bytes.
-        var teacher = await host.SignInAsync(school, school.Teacher);
+        // HEAD on the full path (the parent's access is not cached yet) answers like GET, without bytes.
+        var parent = await host.SignInAsync(school, school.Parent);
         var fellBack = counters.FellBack;
-        var head = await SendAsync(teacher, url, r => r.Method = HttpMethod.Head);
+        var head = await SendAsync(parent, url, r => r.Method = HttpMethod.Head);
         Assert.Equal(HttpStatusCode.OK, head.StatusCode);
         Assert.Equal(fellBack + 1, counters.FellBack);
         Assert.True(head.Content.Headers.ContentLength > 0);
