@@ -1,9 +1,14 @@
+using System.Data.Common;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using Schoolbel.Server.Admission;
 using Schoolbel.Server.Data;
 using Schoolbel.Server.Messages;
 using Schoolbel.Server.Notifications;
@@ -189,19 +194,19 @@ public sealed class NotificationsTests
         // Under brown-out the counter is not read again: the node's last value is served, even
         // after a write made it stale. A brown-out of our own, so the app's heartbeat cannot end it.
         var brownOutClock = new FakeTimeProvider(TuesdayTenInTheMorning);
-        var brownOut = new Schoolbel.Server.Admission.BrownOut(
-            Microsoft.Extensions.Options.Options.Create(new Schoolbel.Server.Admission.AdmissionOptions { BrownOutAfter = TimeSpan.FromSeconds(1) }), brownOutClock);
+        var brownOut = new BrownOut(
+            Options.Create(new AdmissionOptions { BrownOutAfter = TimeSpan.FromSeconds(1) }), brownOutClock);
         brownOut.Observe(true);
         brownOutClock.Advance(TimeSpan.FromSeconds(2));
         brownOut.Observe(true);
         Assert.True(brownOut.IsActive);
-        var cache = new Microsoft.Extensions.Caching.Memory.MemoryCache(new Microsoft.Extensions.Caching.Memory.MemoryCacheOptions());
+        var cache = new MemoryCache(new MemoryCacheOptions());
         using (var scope = MessagesKit.SchoolScope(school))
         {
             var db = scope.ServiceProvider.GetRequiredService<SchoolbelDb>();
             var generations = new UnreadCounterGenerations();
-            var calm = new UnreadCounters(db, cache, generations, new Schoolbel.Server.Admission.BrownOut(
-                Microsoft.Extensions.Options.Options.Create(new Schoolbel.Server.Admission.AdmissionOptions()), brownOutClock), clock);
+            var calm = new UnreadCounters(db, cache, generations, new BrownOut(
+                Options.Create(new AdmissionOptions()), brownOutClock), clock);
             Assert.Equal(new UnreadCounts(1, 0), await calm.GetAsync(school.Pupil.Id, CancellationToken.None));
             await calm.RaiseAsync(school.Id, [school.Pupil.Id], 1, 0, CancellationToken.None);
             var busy = new UnreadCounters(db, cache, generations, brownOut, clock);
@@ -237,12 +242,10 @@ public sealed class UnreadCounterRaceTests
         var writerDb = scope.ServiceProvider.GetRequiredService<SchoolbelDb>();
         var held = new HeldRead("\"UnreadCounters\"");
         await using var readerDb = WithInterceptor(scope.ServiceProvider, writerDb, held);
-        var cache = new Microsoft.Extensions.Caching.Memory.MemoryCache(new Microsoft.Extensions.Caching.Memory.MemoryCacheOptions());
+        var cache = new MemoryCache(new MemoryCacheOptions());
         var generations = new UnreadCounterGenerations();
-        var calm = new Schoolbel.Server.Admission.BrownOut(
-            Microsoft.Extensions.Options.Options.Create(new Schoolbel.Server.Admission.AdmissionOptions()), clock);
-        var page = new UnreadCounters(readerDb, cache, generations, calm, clock);
-        var writer = new UnreadCounters(writerDb, cache, generations, calm, clock);
+        var page = Counters(readerDb, cache, generations, clock);
+        var writer = Counters(writerDb, cache, generations, clock);
 
         // A page reads the counter (no row yet: zero); before it caches the answer, a delivery commits.
         var read = page.GetAsync(school.Pupil.Id, CancellationToken.None);
@@ -281,9 +284,7 @@ public sealed class UnreadCounterRaceTests
         using var scope = MessagesKit.SchoolScope(school);
         var held = new HeldRead("\"MailboxEntries\"");
         await using var recountDb = WithInterceptor(scope.ServiceProvider, scope.ServiceProvider.GetRequiredService<SchoolbelDb>(), held);
-        var recounter = new UnreadCounters(recountDb, new Microsoft.Extensions.Caching.Memory.MemoryCache(new Microsoft.Extensions.Caching.Memory.MemoryCacheOptions()),
-            new UnreadCounterGenerations(), new Schoolbel.Server.Admission.BrownOut(
-                Microsoft.Extensions.Options.Options.Create(new Schoolbel.Server.Admission.AdmissionOptions()), clock), clock);
+        var recounter = Counters(recountDb, new MemoryCache(new MemoryCacheOptions()), new UnreadCounterGenerations(), clock);
         var recount = recounter.RecountAsync(school.Pupil.Id, CancellationToken.None);
         await held.Reached.Task.WaitAsync(TimeSpan.FromSeconds(30));
         var markRead = Task.Run(async () =>
@@ -303,6 +304,10 @@ public sealed class UnreadCounterRaceTests
         Assert.Equal(1, row.Messages);
     }
 
+    /// <summary>Counters on <paramref name="db"/> of a node that is not in brown-out.</summary>
+    private static UnreadCounters Counters(SchoolbelDb db, IMemoryCache cache, UnreadCounterGenerations generations, TimeProvider clock) =>
+        new(db, cache, generations, new BrownOut(Options.Create(new AdmissionOptions()), clock), clock);
+
     private static SchoolbelDb WithInterceptor(IServiceProvider services, SchoolbelDb like, HeldRead held)
     {
         var schoolScope = services.GetRequiredService<Schoolbel.Server.Schools.SchoolScope>();
@@ -316,7 +321,7 @@ public sealed class UnreadCounterRaceTests
     }
 
     /// <summary>Holds the first read of a table after it ran and before its rows are used.</summary>
-    private sealed class HeldRead(string table) : Microsoft.EntityFrameworkCore.Diagnostics.DbCommandInterceptor
+    private sealed class HeldRead(string table) : DbCommandInterceptor
     {
         private int _reads;
 
@@ -326,9 +331,9 @@ public sealed class UnreadCounterRaceTests
 
         public int Reads => Volatile.Read(ref _reads);
 
-        public override async ValueTask<System.Data.Common.DbDataReader> ReaderExecutedAsync(
-            System.Data.Common.DbCommand command, Microsoft.EntityFrameworkCore.Diagnostics.CommandExecutedEventData eventData,
-            System.Data.Common.DbDataReader result, CancellationToken cancellationToken = default)
+        public override async ValueTask<DbDataReader> ReaderExecutedAsync(
+            DbCommand command, CommandExecutedEventData eventData,
+            DbDataReader result, CancellationToken cancellationToken = default)
         {
             if (command.CommandText.Contains(table, StringComparison.Ordinal) && command.CommandText.TrimStart().StartsWith("SELECT", StringComparison.OrdinalIgnoreCase)
                 && Interlocked.Increment(ref _reads) == 1)

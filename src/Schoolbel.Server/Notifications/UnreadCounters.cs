@@ -181,11 +181,13 @@ public sealed class UnreadCounters(SchoolbelDb db, IMemoryCache cache, UnreadCou
 /// </summary>
 public sealed class UnreadCounterGenerations
 {
-    private readonly long[] _slots = new long[4096];
+    private const int Slots = 4096;
+
+    private readonly long[] _slots = new long[Slots];
 
     public long Current(Guid personId) => Volatile.Read(ref _slots[Slot(personId)]);
 
     public void Advance(Guid personId) => Interlocked.Increment(ref _slots[Slot(personId)]);
 
-    private static int Slot(Guid personId) => (personId.GetHashCode() & int.MaxValue) % 4096;
+    private static int Slot(Guid personId) => (personId.GetHashCode() & int.MaxValue) % Slots;
 }

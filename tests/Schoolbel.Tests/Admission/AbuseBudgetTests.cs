@@ -12,6 +12,7 @@ public sealed class AbuseBudgetTests
     [MemberData(nameof(TestDatabases.All), MemberType = typeof(TestDatabases))]
     public async Task A_user_who_floods_the_api_gets_429_with_retry_after_and_others_are_not_affected(string provider)
     {
+        TestDatabases.Require(provider);
         await using var app = await SchoolbelApp.StartAsync(provider, settings: new Dictionary<string, string>
         {
             ["Admission:UserBurst"] = "5",
