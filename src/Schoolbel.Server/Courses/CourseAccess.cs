@@ -96,7 +96,7 @@ public sealed class CourseAccess(SchoolbelDb db, HotCache cache)
 
     /// <summary>The key of a <see cref="ViewerAsync"/> entry (also read by the download fast path).</summary>
     internal static string ViewerKey(Guid schoolId, Guid courseId, Guid personId, PersonRole role) =>
-        HotKeys.Of(HotKinds.Viewer, schoolId, courseId, personId, role);
+        HotKeys.Of(HotKinds.Viewer, schoolId, courseId, personId, role.ToString());
 
     /// <summary>The pupils who follow a course: those of its classes and its chosen pupils.</summary>
     internal IQueryable<Guid> PupilsOf(Guid courseId) =>

@@ -37,6 +37,7 @@ internal static class DocumentsEndpoints
         services.AddSingleton<DownloadResponder>();
         services.AddSingleton<SchoolCookieTickets>();
         services.AddSingleton<DownloadFastPathCounters>();
+        services.AddSingleton<FastDocuments>();
         services.AddScoped<ResumableUploads>();
         return services;
     }

@@ -39,6 +39,7 @@ internal sealed class DownloadFastPath
     private readonly IMemoryCache _sessions;
     private readonly BrownOut _brownOut;
     private readonly HotCache _cache;
+    private readonly FastDocuments _documents;
     private readonly DownloadResponder _responder;
     private readonly DownloadFastPathCounters _counters;
     private readonly TimeProvider _time;
@@ -53,6 +54,7 @@ internal sealed class DownloadFastPath
         IMemoryCache sessions,
         BrownOut brownOut,
         HotCache cache,
+        FastDocuments documents,
         DownloadResponder responder,
         DownloadFastPathCounters counters,
         IOptions<DownloadOptions> options,
@@ -70,6 +72,7 @@ internal sealed class DownloadFastPath
         _sessions = sessions;
         _brownOut = brownOut;
         _cache = cache;
+        _documents = documents;
         _responder = responder;
         _counters = counters;
         _time = time;
@@ -166,7 +169,7 @@ internal sealed class DownloadFastPath
         // As CookieSessions.ValidateAsync and the SchoolMember policy: this school's cookie, session still open.
         var target = ticket is not null && ticket.SchoolId == school && ticket.IsQuietAt(now, _tickets.SlidingExpiration)
             && SessionStore.IsCachedActive(_sessions, ticket.SessionId, now.UtcDateTime, _brownOut.IsActive)
-                ? await FindCachedAsync(school, itemId, versionId, ticket.PersonId, ticket.Role, now.UtcDateTime)
+                ? await FindCachedAsync(school, itemId, versionId, ticket.PersonId, ticket.Role, now)
                 : null;
         if (target is null)
         {
@@ -195,36 +198,28 @@ internal sealed class DownloadFastPath
     /// <summary>
     /// <see cref="DocumentDownloads.FindAsync"/> over cached entries only: null when it would
     /// refuse, or when any entry it needs is not on this node (then the full path loads it).
+    /// The document's part is shared by everyone (<see cref="FastDocuments"/>); what depends on
+    /// the person is read for each download.
     /// </summary>
-    private async ValueTask<DownloadTarget?> FindCachedAsync(Guid school, Guid itemId, Guid? versionId, Guid personId, PersonRole role, DateTime now)
+    private async ValueTask<DownloadTarget?> FindCachedAsync(Guid school, Guid itemId, Guid? versionId, Guid personId, PersonRole role, DateTimeOffset now)
     {
-        if ((await _cache.PeekAsync<Guid?>(HotKinds.DownloadCourse, DocumentDownloads.CourseKey(school, itemId), []))?.Value is not { } course)
+        if (await _documents.FindAsync(school, itemId, versionId, now) is not { } document)
         {
             return null;
         }
 
-        var item = (await _cache.PeekAsync<DownloadItemState>(HotKinds.DownloadItem, DocumentDownloads.ItemKey(school, course, itemId), [HotTags.Course(course)]))?.Value;
-        var wanted = versionId ?? item?.CurrentVersionId;
-        if (item is null || wanted is null)
-        {
-            return null;
-        }
-
+        var course = document.Course;
         var viewer = (await _cache.PeekAsync<CourseViewer>(HotKinds.Viewer, CourseAccess.ViewerKey(school, course, personId, role), [HotTags.Directory(school)]))?.Value;
         if (viewer is null)
         {
             return null;
         }
 
+        var item = document.Item;
         var lesson = DocumentDownloads.NeedsLesson(item, viewer)
-            ? (await _cache.PeekAsync<LessonContent>(HotKinds.Lesson, LessonPlanner.LessonKey(school, course, item.LessonId!.Value), [HotTags.Course(course)]))?.Value
+            ? (await _cache.PeekAsync<LessonContent>(HotKinds.Lesson, LessonPlanner.LessonKey(school, course, item.LessonId!.Value), document.Tags))?.Value
             : null;
-        if (!DocumentDownloads.MayServe(item, viewer, lesson, now))
-        {
-            return null;
-        }
-
-        return (await _cache.PeekAsync<DownloadTarget>(HotKinds.DownloadVersion, DocumentDownloads.VersionKey(school, itemId, wanted.Value), []))?.Value;
+        return DocumentDownloads.MayServe(item, viewer, lesson, now.UtcDateTime) ? document.Target : null;
     }
 
     private sealed record FastDownload(DownloadTarget Target, bool Versioned);
