@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Document download benchmark: Schoolbel vs nginx serving the same file from disk, same machine,
 # same run, 127.0.0.1 only. Needs: dotnet, nginx, wrk, curl, python3.
-# Usage: bash docs/bench/documents.sh   (from the repository root; ~4 minutes)
+# Usage: bash docs/bench/documents.sh   (from the repository root; ~5 minutes)
+# ROUNDS and ROUND set the alternating Schoolbel/nginx rounds (default 4 of 5s), D the single runs (10s).
 set -euo pipefail
 ROOT=$(pwd)
 WORK=${WORK:-/tmp/schoolbel-bench}
@@ -72,6 +73,30 @@ run() { # $1 label, rest: wrk args
   local label=$1; shift
   echo "== $label"; wrk -t"$THREADS" -c"$C" -d"$D" --timeout 30s --latency "$@" | grep -E 'Requests/sec|Transfer/sec|99%|Non-2xx|Socket errors'
 }
+# Schoolbel against nginx in alternating rounds (Schoolbel, nginx, Schoolbel, ...), and the ratio
+# of their summed rates: on a shared machine the speed of both drifts by 10% and more from one
+# ten-second run to the next, and alternating short rounds lets both meet the same drift.
+# Usage: compare LABEL NAME_OF_SCHOOLBEL_ARGS_ARRAY NAME_OF_NGINX_ARGS_ARRAY
+ROUNDS=${ROUNDS:-4}; ROUND=${ROUND:-5s}
+compare() {
+  local label=$1; local -n sb_args=$2; local -n ng_args=$3
+  local round sb ng sb_total=0 ng_total=0 sb_p99=0 ng_p99=0
+  echo "== $label: Schoolbel vs nginx, $ROUNDS alternating rounds of $ROUND"
+  for round in $(seq 1 "$ROUNDS"); do
+    sb=$(wrk -t"$THREADS" -c"$C" -d"$ROUND" --timeout 30s --latency "${sb_args[@]}" | rate_and_p99)
+    ng=$(wrk -t"$THREADS" -c"$C" -d"$ROUND" --timeout 30s --latency "${ng_args[@]}" | rate_and_p99)
+    echo "   round $round: schoolbel $sb | nginx $ng"
+    sb_total=$(python3 -c "print($sb_total+${sb%% *})"); ng_total=$(python3 -c "print($ng_total+${ng%% *})")
+    sb_p99=$(python3 -c "print(max($sb_p99,$(echo "$sb" | awk '{print $3}')))"); ng_p99=$(python3 -c "print(max($ng_p99,$(echo "$ng" | awk '{print $3}')))")
+  done
+  echo "   $label: $(python3 -c "print(f'schoolbel {$sb_total/$ROUNDS:,.0f} req/s, nginx {$ng_total/$ROUNDS:,.0f} req/s = {100*$sb_total/$ng_total:.0f}% of nginx; worst p99 {$sb_p99:g} / {$ng_p99:g} ms')")"
+}
+# wrk's summary as "REQ/S req/s P99_MS ms non2xx=N" (p99 converted to milliseconds).
+rate_and_p99() {
+  awk '/Requests\/sec/{r=$2} /^ +99%/{p=$2} /Non-2xx/{e=$NF}
+       END{u=p; sub(/[0-9.]+/,"",u); v=p+0; if(u=="us")v/=1000; else if(u=="s")v*=1000; else if(u=="m")v*=60000;
+           printf "%s req/s %.2f ms non2xx=%d\n", r, v, e+0}'
+}
 P="http://127.0.0.1:$PROXY_PORT"
 O="http://127.0.0.1:$OFF_PORT"
 # Warm-up, not measured: a node that has just started still compiles its hot paths (tiered JIT)
@@ -81,15 +106,15 @@ for url in "$B$ONE" "$P$ONE" "$O$ONE"; do
   wrk -t"$THREADS" -c"$C" -d3s -H "Cookie: $COOKIE" -H "If-None-Match: \"$ONE_HASH\"" "$url" >/dev/null
 done
 wrk -t"$THREADS" -c"$C" -d3s "http://127.0.0.1:$NGINX_PORT/one.pdf" >/dev/null
-run "schoolbel 1MB (Kestrel sends)"            -H "Cookie: $COOKIE" "$B$ONE"
+SB_ONE=(-H "Cookie: $COOKIE" "$B$ONE");       NG_ONE=("http://127.0.0.1:$NGINX_PORT/one.pdf")
+SB_VIDEO=(-H "Cookie: $COOKIE" "$B$VIDEO");   NG_VIDEO=("http://127.0.0.1:$NGINX_PORT/video.mp4")
+SB_304=(-H "Cookie: $COOKIE" -H "If-None-Match: \"$ONE_HASH\"" "$B$ONE"); NG_304=(-H "If-None-Match: $NETAG" "http://127.0.0.1:$NGINX_PORT/one.pdf")
+compare "1MB (Kestrel sends)" SB_ONE NG_ONE
+compare "20MB (Kestrel sends)" SB_VIDEO NG_VIDEO
+compare "304 (Kestrel)" SB_304 NG_304
 run "schoolbel 1MB (nginx in front, X-Accel)"  -H "Cookie: $COOKIE" "$P$ONE"
-run "nginx 1MB"                                "http://127.0.0.1:$NGINX_PORT/one.pdf"
-run "schoolbel 20MB (Kestrel sends)"           -H "Cookie: $COOKIE" "$B$VIDEO"
 run "schoolbel 20MB (nginx in front, X-Accel)" -H "Cookie: $COOKIE" "$P$VIDEO"
-run "nginx 20MB"                               "http://127.0.0.1:$NGINX_PORT/video.mp4"
-run "schoolbel 304 (Kestrel)"                  -H "Cookie: $COOKIE" -H "If-None-Match: \"$ONE_HASH\"" "$B$ONE"
 run "schoolbel 304 (nginx in front)"           -H "Cookie: $COOKIE" -H "If-None-Match: \"$ONE_HASH\"" "$P$ONE"
-run "nginx 304"                                -H "If-None-Match: $NETAG" "http://127.0.0.1:$NGINX_PORT/one.pdf"
 run "schoolbel 1MB, fast path off"             -H "Cookie: $COOKIE" "$O$ONE"
 run "schoolbel 304, fast path off"             -H "Cookie: $COOKIE" -H "If-None-Match: \"$ONE_HASH\"" "$O$ONE"
 run "schoolbel GET /health/live (whole pipeline, no sign-in)" "$B/health/live"

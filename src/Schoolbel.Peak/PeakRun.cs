@@ -146,6 +146,9 @@ internal sealed class PeakRun(PeakOptions options, TimeProvider time, TextWriter
         var steps = new StepRunner(time, startTimestamp, options.Timeout, options.MaxWait);
         var runner = new JourneyRunner(Settings, steps, collector, pool, time);
         var cpu = options.ServerPid is { } pid ? ProcessCpu.ForPid(pid) : null;
+        using var metricsClient = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        // Read outside the CPU window, so the scrapes are not counted as the journeys' CPU.
+        var hashAtStart = cpu is null ? null : await ServerHashCpu.ReadAsync(metricsClient, options.Target, cancellationToken);
         var cpuAtStart = cpu?.ReadSeconds();
         if (cpu is not null && cpuAtStart is null)
         {
@@ -165,11 +168,27 @@ internal sealed class PeakRun(PeakOptions options, TimeProvider time, TextWriter
         {
             var (completed, failed, _, _) = collector.Counts();
             var used = after - before;
+            var journeys = completed + failed;
             cpuReport = new CpuReport(
                 cpu.Pid, Math.Round(used, 3), Math.Round(wall, 3), Math.Round(used / wall, 3),
-                completed + failed == 0 ? 0 : Math.Round(used * 1000 / (completed + failed), 3),
+                journeys == 0 ? 0 : Math.Round(used * 1000 / journeys, 3),
                 completed == 0 ? 0 : Math.Round(used * 1000 / completed, 3),
                 cpu.TicksPerSecond);
+            if (hashAtStart is { } hashBefore && await ServerHashCpu.ReadAsync(metricsClient, options.Target, cancellationToken) is { } hashAfter)
+            {
+                var checks = hashAfter.Checks - hashBefore.Checks;
+                var hashSeconds = hashAfter.CpuSeconds - hashBefore.CpuSeconds;
+                cpuReport = cpuReport with
+                {
+                    PasswordChecks = checks,
+                    HashCpuMsPerCheck = checks == 0 ? null : Math.Round(hashSeconds * 1000 / checks, 3),
+                    CpuMsPerJourneyBeyondHash = journeys == 0 ? 0 : Math.Round((used - hashSeconds) * 1000 / journeys, 3),
+                };
+            }
+            else
+            {
+                notes.Add("The server's password checks were not read (its /metrics did not answer this address): CPU per journey includes the hash.");
+            }
         }
 
         var settings = new RunSettings(

@@ -137,4 +137,53 @@ public sealed class CommandLineAndReportTests
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task A_password_journeys_cost_beyond_the_hash_uses_the_servers_own_count_of_hash_cpu()
+    {
+        await using var server = await TinySchoolServer.StartAsync(new TinySchoolBehaviour { Lessons = true, HashCpuPerCheck = TimeSpan.FromMilliseconds(20) });
+        var folder = Directory.CreateTempSubdirectory("peak-hash-").FullName;
+        try
+        {
+            var output = new StringWriter();
+            var exit = await PeakCommand.RunAsync(
+                ["run", "--target", server.BaseUri.ToString(), "--schools", "1", "--pupils-per-school", "22", "--profile", "steady",
+                 "--rate", "4", "--duration", "3s", "--think-time", "0", "--resume-share", "0", "--teacher-share", "0", "--parent-share", "0",
+                 "--out", folder, "--quiet", "--server-pid", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+                TimeProvider.System, output, TextWriter.Null, TestContext.Current.CancellationToken);
+
+            Assert.Equal(0, exit);
+            var report = JsonSerializer.Deserialize(await File.ReadAllTextAsync(Path.Combine(folder, "report.json"), TestContext.Current.CancellationToken), ReportJsonContext.Default.RunReport)!;
+            var cpu = report.Cpu!;
+            var journeys = report.Totals.Completed + report.Totals.Failed;
+            Assert.Equal(0, report.Totals.Failed);
+
+            // One password check per journey, 20 ms each by the server's count, taken off the journeys' CPU.
+            Assert.Equal(journeys, cpu.PasswordChecks);
+            Assert.Equal(20, cpu.HashCpuMsPerCheck!.Value, 3);
+            Assert.Equal(cpu.CpuMsPerJourney - 20, cpu.CpuMsPerJourneyBeyondHash!.Value, 1);
+            Assert.Contains("password checks: " + journeys.ToString(System.Globalization.CultureInfo.InvariantCulture) + " in the window, 20 ms of CPU each", output.ToString(), StringComparison.Ordinal);
+            Assert.Contains("Password checks in the window", await File.ReadAllTextAsync(Path.Combine(folder, "report.html"), TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void The_servers_hash_cpu_is_read_from_its_prometheus_text_with_or_without_timestamps()
+    {
+        const string text = """
+            # HELP schoolbel_signin_password_check_cpu_time_seconds CPU time of each password check
+            schoolbel_signin_password_check_cpu_time_seconds_bucket{le="0.05"} 3
+            schoolbel_signin_password_check_cpu_time_seconds_sum{otel_scope_name="Schoolbel.SignIn"} 0.125 1764500000000
+            schoolbel_signin_password_check_cpu_time_seconds_count{otel_scope_name="Schoolbel.SignIn"} 4 1764500000000
+            schoolbel_signin_password_check_cpu_time_seconds_sum 0.5
+            schoolbel_signin_password_check_cpu_time_seconds_count 1
+            schoolbel_signin_password_check_cpu_time_seconds_summary_other 99
+            """;
+        Assert.Equal(new HashCpuReading(5, 0.625), ServerHashCpu.Parse(text));
+        Assert.Null(ServerHashCpu.Parse("http_server_request_duration_seconds_sum 12\n"));
+    }
 }

@@ -81,6 +81,12 @@ public sealed record TinySchoolBehaviour
     /// </summary>
     public bool ReadInAnotherBrowserMeanwhile { get; init; }
 
+    /// <summary>
+    /// When set, /metrics reports every password sign-in as a check that took this much CPU, as
+    /// Schoolbel's Prometheus endpoint does (<c>schoolbel_signin_password_check_cpu_time_seconds</c>).
+    /// </summary>
+    public TimeSpan? HashCpuPerCheck { get; init; }
+
     /// <summary>How long a school's today, course and lesson pages take to serve (none when absent).</summary>
     public IReadOnlyDictionary<string, TimeSpan> PageDelays { get; init; } = new Dictionary<string, TimeSpan>();
 }
@@ -103,6 +109,7 @@ public sealed class TinySchoolServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, StrongBox<int>> _inFlight = new();
     private int _courseRequests;
     private int _apiSignIns;
+    private int _passwordChecks;
 
     private TinySchoolServer(WebApplication app, TinySchoolBehaviour behaviour)
     {
@@ -198,6 +205,7 @@ public sealed class TinySchoolServer : IAsyncDisposable
         {
             using var body = await System.Text.Json.JsonDocument.ParseAsync(context.Request.Body);
             var n = Interlocked.Increment(ref _apiSignIns);
+            Interlocked.Increment(ref _passwordChecks);
             if (_behaviour.BusyEveryNthApiSignIn > 0 && n % _behaviour.BusyEveryNthApiSignIn == 0)
             {
                 context.Response.Headers.RetryAfter = "1";
@@ -209,6 +217,24 @@ public sealed class TinySchoolServer : IAsyncDisposable
                 ? HttpResults.Json(new { token = "sbses_" + n })
                 : HttpResults.Problem(statusCode: 401, title: "Sign-in failed");
         });
+
+        if (_behaviour.HashCpuPerCheck is { } hash)
+        {
+            // As OpenTelemetry's exporter writes a histogram (buckets left out), with a second label set.
+            app.MapGet("/metrics", () =>
+            {
+                var checks = Volatile.Read(ref _passwordChecks);
+                return HttpResults.Text(string.Create(System.Globalization.CultureInfo.InvariantCulture, $$"""
+                    # TYPE schoolbel_signin_password_check_cpu_time_seconds histogram
+                    schoolbel_signin_password_check_cpu_time_seconds_sum{otel_scope_name="Schoolbel.SignIn"} {{checks * hash.TotalSeconds}} 1764500000000
+                    schoolbel_signin_password_check_cpu_time_seconds_count{otel_scope_name="Schoolbel.SignIn"} {{checks}} 1764500000000
+                    schoolbel_signin_password_check_cpu_time_seconds_sum{otel_scope_name="Schoolbel.SignIn",other="x"} 0 1764500000000
+                    schoolbel_signin_password_check_cpu_time_seconds_count{otel_scope_name="Schoolbel.SignIn",other="x"} 0 1764500000000
+                    schoolbel_signin_password_check_cpu_time_seconds_bucket{otel_scope_name="Schoolbel.SignIn",le="+Inf"} {{checks}} 1764500000000
+
+                    """), "text/plain; version=0.0.4");
+            });
+        }
 
         foreach (var code in _behaviour.Schools)
         {
@@ -245,6 +271,7 @@ public sealed class TinySchoolServer : IAsyncDisposable
                 return HttpResults.BadRequest();
             }
 
+            Interlocked.Increment(ref _passwordChecks);
             if (form["password"] != Password)
             {
                 return HttpResults.Unauthorized();

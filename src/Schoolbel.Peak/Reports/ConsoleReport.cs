@@ -23,6 +23,11 @@ internal static class ConsoleReport
         if (report.Cpu is { } cpu)
         {
             lines.Add(I($"server CPU: {cpu.CpuSeconds:0.##} s over {cpu.WallSeconds:0.#} s ({cpu.AverageCoresBusy:0.##} cores), {cpu.CpuMsPerJourney:0.##} ms per journey, {cpu.CpuMsPerCompletedJourney:0.##} ms per completed journey"));
+            if (cpu.PasswordChecks is { } checks)
+            {
+                lines.Add(I($"password checks: {checks} in the window") + (cpu.HashCpuMsPerCheck is { } each ? I($", {each:0.##} ms of CPU each (the hash's own cost, on its thread)") : "")
+                    + I($"; server CPU beyond them: {cpu.CpuMsPerJourneyBeyondHash:0.##} ms per journey"));
+            }
         }
 
         lines.Add("");

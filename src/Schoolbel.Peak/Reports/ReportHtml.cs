@@ -144,6 +144,16 @@ internal static class ReportHtml
             html.Append(CultureInfo.InvariantCulture,
                 $"<h2>Server CPU</h2><p>Process {c.Pid}: {N(c.CpuSeconds)} CPU s in {N(c.WallSeconds)} s ({N(c.AverageCoresBusy)} cores busy on average); "
                 + $"{N(c.CpuMsPerJourney)} ms per journey, {N(c.CpuMsPerCompletedJourney)} ms per completed journey.</p>");
+            if (c.PasswordChecks is { } checks)
+            {
+                html.Append("<p>Password checks in the window: ").Append(N(checks));
+                if (c.HashCpuMsPerCheck is { } each)
+                {
+                    html.Append(", ").Append(N(each)).Append(" ms of CPU each (the hash's own cost, on its thread)");
+                }
+
+                html.Append("; server CPU beyond them: ").Append(N(c.CpuMsPerJourneyBeyondHash ?? 0)).Append(" ms per journey.</p>");
+            }
         }
 
         if (report.Notes.Count > 0)

@@ -81,7 +81,11 @@ internal sealed record JourneyReport(
 /// <summary>A step the server does not offer yet (no links to follow); skipped, not an error.</summary>
 internal sealed record NotAvailableReport(string Role, string Step, long Journeys);
 
-/// <summary>Server CPU over the measured window, from /proc/{pid}/stat (utime + stime).</summary>
+/// <summary>
+/// Server CPU over the measured window, from /proc/{pid}/stat (utime + stime); and, when the
+/// server's /metrics answers, its password checks in the window with their own CPU (the hash's
+/// cost, measured on the threads that ran them) and what a journey cost beyond that.
+/// </summary>
 internal sealed record CpuReport(
     int Pid,
     double CpuSeconds,
@@ -89,7 +93,10 @@ internal sealed record CpuReport(
     double AverageCoresBusy,
     double CpuMsPerJourney,
     double CpuMsPerCompletedJourney,
-    long TicksPerSecond);
+    long TicksPerSecond,
+    long? PasswordChecks = null,
+    double? HashCpuMsPerCheck = null,
+    double? CpuMsPerJourneyBeyondHash = null);
 
 /// <summary>One second of the run: offered and actual arrivals, goodput, latency of journeys completed in it, errors.</summary>
 internal sealed record SecondReport(
