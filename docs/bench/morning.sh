@@ -53,6 +53,6 @@ echo "idle: $(( (b-a)*1000/$(getconf CLK_TCK) )) ms of server CPU in 30 s" > idl
 "${P[@]}" signin "${C[@]}" --out signin > signin.txt 2>&1
 uptime > uptime-after.txt
 cat idle.txt
-for f in resume resume30 handin messages password password15 mix40 first-day; do echo "== $f"; grep -E "journeys:|journey latency|server CPU|errors" "$f.txt"; done
+for f in resume resume30 handin messages password password15 mix40 first-day; do echo "== $f"; grep -E "journeys:|journey latency|server CPU|password checks|errors" "$f.txt"; done
 echo "== capacity"; grep -E "sustain" capacity.txt
 echo "== signin"; grep -E "raw hash|API sign-ins|=>" signin.txt
