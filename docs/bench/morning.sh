@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The 08:30 morning measurements of docs/benchmarks.md ("The 08:30 morning"): server (Release)
 # and simulator side by side on this machine, 4 schools x 500 pupils.
-# Usage: bash docs/bench/morning.sh sqlite|postgres   (from the repository root; ~15 minutes)
+# Usage: bash docs/bench/morning.sh sqlite|postgres   (from the repository root; ~17 minutes)
 # PostgreSQL: a server on 127.0.0.1:5432 with user/password postgres (as .ci/run sets up).
 # Results: one .txt summary and a report folder per run under ${WORK:-/tmp/schoolbel-morning}/$1.
 set -uo pipefail
@@ -37,8 +37,14 @@ uptime > uptime-before.txt
 # (against "resume": the difference in CPU per journey is the errand's cost).
 "${P[@]}" run "${C[@]}" --profile steady --rate 10 --duration 30s --resume-share 1 "${PUPILS[@]}" --think-time 0 --warmup-sessions 50 --handin-share 1 --out handin > handin.txt 2>&1
 "${P[@]}" run "${C[@]}" --profile steady --rate 10 --duration 30s --resume-share 1 "${PUPILS[@]}" --think-time 0 --warmup-sessions 50 --message-share 1 --out messages > messages.txt 2>&1
-"${P[@]}" run "${C[@]}" --profile steady --rate 4 --duration 30s --resume-share 0 "${PUPILS[@]}" --think-time 0 --out password > password.txt 2>&1
-"${P[@]}" run "${C[@]}" --profile steady --rate 15 --duration 30s --resume-share 0 "${PUPILS[@]}" --think-time 0 --out password15 > password15.txt 2>&1
+# Password journeys: one run to compile the sign-in path (not reported), then each measured run
+# with pupils of its own (--seed): a pupil's first sign-in of the day loads their own data (classes,
+# due dates, tasks) into the caches, and a seed used before would find it there already.
+"${P[@]}" run "${C[@]}" --profile steady --rate 15 --duration 20s --resume-share 0 "${PUPILS[@]}" --think-time 0 --seed 11 --out password-cold > password-cold.txt 2>&1
+"${P[@]}" run "${C[@]}" --profile steady --rate 4 --duration 30s --resume-share 0 "${PUPILS[@]}" --think-time 0 --seed 12 --out password > password.txt 2>&1
+"${P[@]}" run "${C[@]}" --profile steady --rate 15 --duration 30s --resume-share 0 "${PUPILS[@]}" --think-time 0 --seed 13 --out password15 > password15.txt 2>&1
+# The same pupils as password15 again: their second sign-in, with their data cached.
+"${P[@]}" run "${C[@]}" --profile steady --rate 15 --duration 30s --resume-share 0 "${PUPILS[@]}" --think-time 0 --seed 13 --out password15-again > password15-again.txt 2>&1
 
 # The server's own CPU with nothing to do (timers, the jobs poll, the admission heartbeat): the
 # part of "CPU per journey" that does not grow with journeys.
@@ -53,6 +59,6 @@ echo "idle: $(( (b-a)*1000/$(getconf CLK_TCK) )) ms of server CPU in 30 s" > idl
 "${P[@]}" signin "${C[@]}" --out signin > signin.txt 2>&1
 uptime > uptime-after.txt
 cat idle.txt
-for f in resume resume30 handin messages password password15 mix40 first-day; do echo "== $f"; grep -E "journeys:|journey latency|server CPU|password checks|errors" "$f.txt"; done
+for f in resume resume30 handin messages password password15 password15-again mix40 first-day; do echo "== $f"; grep -E "journeys:|journey latency|server CPU|password checks|errors" "$f.txt"; done
 echo "== capacity"; grep -E "sustain" capacity.txt
 echo "== signin"; grep -E "raw hash|API sign-ins|=>" signin.txt
