@@ -166,7 +166,9 @@ public sealed class SimulatorAgainstServerTests
         var today = report.Step(Steps.Today);
         Assert.Equal(5, today.WaitingPagesShown);
         Assert.Equal(5.0, today.SecondsInWaitingPages, tolerance: 0.01);
-        Assert.True(today.Latency.P50Ms >= 1_000, $"Time on the waiting page belongs in the latency (p50 {today.Latency.P50Ms} ms).");
+        // The 1 s wait is a timer, which counts whole milliseconds and can end a little before
+        // the stopwatch says 1,000 ms (seen: 999.9 ms); a latency without the wait would be ~1 ms.
+        Assert.True(today.Latency.P50Ms >= 990, $"Time on the waiting page belongs in the latency (p50 {today.Latency.P50Ms} ms).");
         Assert.Equal(5, report.Totals.WaitingPagesShown);
     }
 

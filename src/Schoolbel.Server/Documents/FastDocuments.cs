@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Schoolbel.Server.HotReads;
 
 namespace Schoolbel.Server.Documents;
@@ -24,12 +23,10 @@ internal sealed class FastDocuments(HotCache cache)
     /// <summary>Far more than the documents a node serves in <see cref="Lifetime"/>; a bound, not a size to tune.</summary>
     private const int MaxEntries = 20_000;
 
-    private readonly ConcurrentDictionary<Key, FastDocument> _entries = new();
-    private readonly Lock _sweepLock = new();
-    private int _count;
+    private readonly ExpiringEntries<Key, FastDocument> _entries = new(MaxEntries, d => d.Until);
 
     /// <summary>Documents held now (tests, diagnosis).</summary>
-    public int Count => Volatile.Read(ref _count);
+    public int Count => _entries.Count;
 
     /// <summary>
     /// The document version (<paramref name="versionId"/>, or the current one), or null when an
@@ -45,7 +42,7 @@ internal sealed class FastDocuments(HotCache cache)
                 return held;
             }
 
-            Remove(key, held);
+            _entries.Remove(key, held);
         }
 
         // Taken before the reads: an invalidation after any of them is at or after it.
@@ -64,55 +61,8 @@ internal sealed class FastDocuments(HotCache cache)
         }
 
         var found = new FastDocument(course, item, target, tags, stamp, now + Lifetime);
-        Store(key, found, now);
+        _entries.Add(key, found, now);
         return found;
-    }
-
-    private void Store(Key key, FastDocument found, DateTimeOffset now)
-    {
-        if (Volatile.Read(ref _count) >= MaxEntries)
-        {
-            Sweep(now);
-        }
-
-        if (_entries.TryAdd(key, found))
-        {
-            Interlocked.Increment(ref _count);
-        }
-    }
-
-    private void Remove(Key key, FastDocument held)
-    {
-        if (_entries.TryRemove(new KeyValuePair<Key, FastDocument>(key, held)))
-        {
-            Interlocked.Decrement(ref _count);
-        }
-    }
-
-    /// <summary>Drops expired entries; when that is not enough, everything (each costs three cache reads to get back).</summary>
-    private void Sweep(DateTimeOffset now)
-    {
-        lock (_sweepLock)
-        {
-            if (Volatile.Read(ref _count) < MaxEntries)
-            {
-                return;
-            }
-
-            foreach (var (key, held) in _entries)
-            {
-                if (held.Until <= now)
-                {
-                    Remove(key, held);
-                }
-            }
-
-            if (Volatile.Read(ref _count) >= MaxEntries * 9 / 10)
-            {
-                _entries.Clear();
-                Volatile.Write(ref _count, 0);
-            }
-        }
     }
 
     /// <summary><see cref="Guid.Empty"/> as the version: the current one.</summary>

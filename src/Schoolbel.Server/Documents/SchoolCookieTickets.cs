@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.Options;
@@ -19,13 +18,10 @@ namespace Schoolbel.Server.Documents;
 /// </summary>
 internal sealed class SchoolCookieTickets
 {
-    private readonly ConcurrentDictionary<string, CookieTicket> _entries = new(StringComparer.Ordinal);
-    private readonly Lock _sweepLock = new();
+    private readonly ExpiringEntries<string, CookieTicket> _entries;
     private readonly CookieAuthenticationOptions _cookie;
     private readonly TimeProvider _time;
     private readonly TimeSpan _lifetime;
-    private readonly int _maxEntries;
-    private int _count;
 
     public SchoolCookieTickets(IOptionsMonitor<CookieAuthenticationOptions> cookies, IOptions<DownloadOptions> options, TimeProvider time)
     {
@@ -34,14 +30,14 @@ internal sealed class SchoolCookieTickets
         _cookie = cookies.Get(SchoolbelSchemes.SchoolCookie);
         _time = time;
         _lifetime = options.Value.CookieCacheTime;
-        _maxEntries = options.Value.CookieCacheEntries;
+        _entries = new(options.Value.CookieCacheEntries, t => t.CachedUntil, StringComparer.Ordinal);
     }
 
     /// <summary>Whether the cookie handler slides the cookie's expiry (then a due renewal must go the full way).</summary>
     public bool SlidingExpiration => _cookie.SlidingExpiration;
 
     /// <summary>Decrypted cookies held now (for tests and diagnosis).</summary>
-    public int Count => Volatile.Read(ref _count);
+    public int Count => _entries.Count;
 
     /// <summary>The request's school cookie, or null when there is none or it does not decrypt.</summary>
     public CookieTicket? Find(HttpContext context)
@@ -62,10 +58,7 @@ internal sealed class SchoolCookieTickets
                 return cached;
             }
 
-            if (_entries.TryRemove(new KeyValuePair<string, CookieTicket>(key, cached)))
-            {
-                Interlocked.Decrement(ref _count);
-            }
+            _entries.Remove(key, cached);
         }
 
         // As the handler does: no TLS token binding here, so no purpose beyond the handler's own.
@@ -77,49 +70,10 @@ internal sealed class SchoolCookieTickets
 
         if (_lifetime > TimeSpan.Zero)
         {
-            Store(key, entry, now);
+            _entries.Add(key, entry, now);
         }
 
         return entry;
-    }
-
-    private void Store(string key, CookieTicket entry, DateTimeOffset now)
-    {
-        if (Volatile.Read(ref _count) >= _maxEntries)
-        {
-            Sweep(now);
-        }
-
-        if (_entries.TryAdd(key, entry))
-        {
-            Interlocked.Increment(ref _count);
-        }
-    }
-
-    /// <summary>Drops expired entries; when that is not enough, everything (each costs only a decryption to get back).</summary>
-    private void Sweep(DateTimeOffset now)
-    {
-        lock (_sweepLock)
-        {
-            if (Volatile.Read(ref _count) < _maxEntries)
-            {
-                return;
-            }
-
-            foreach (var (key, entry) in _entries)
-            {
-                if (entry.CachedUntil <= now && _entries.TryRemove(new KeyValuePair<string, CookieTicket>(key, entry)))
-                {
-                    Interlocked.Decrement(ref _count);
-                }
-            }
-
-            if (Volatile.Read(ref _count) >= _maxEntries * 9 / 10)
-            {
-                _entries.Clear();
-                Volatile.Write(ref _count, 0);
-            }
-        }
     }
 }
 
