@@ -381,6 +381,21 @@ public sealed partial class AssignmentsTests(SharedApps apps)
         Assert.StartsWith($"/courses/{school.Course.Id}/assignments/", forPupil.Path, StringComparison.Ordinal);
         Assert.Single(await dueDates.ForClassesAsync([school.Class.Id], today, today.AddDays(7), CancellationToken.None));
         Assert.Empty(await dueDates.ForPupilsAsync([school.Pupil.Id], today.AddDays(5), today.AddDays(7), CancellationToken.None));
+
+        // The today page's one-query form answers the same, before and after the hand-in.
+        var membership = await scope.ServiceProvider.GetRequiredService<Schoolbel.Server.Courses.CourseAccess>().PupilAsync(school.Pupil.Id, CancellationToken.None);
+        Assert.Equal(
+            await dueDates.ForPupilsAsync([school.Pupil.Id], today, today.AddDays(7), CancellationToken.None),
+            await dueDates.ForPupilAsync(school.Pupil.Id, membership, today, today.AddDays(7), CancellationToken.None));
+        var pupilWeb = await school.SignInAsync(school.Pupil);
+        var handedIn = await SubmitFromPageAsync(pupilWeb, $"/{school.Code}{forPupil.Path}", "Mijn lijst", ("lijst.pdf", TestFiles.Pdf(500)));
+        Assert.Equal(HttpStatusCode.SeeOther, handedIn.StatusCode);
+        var submitted = Assert.Single(await dueDates.ForPupilAsync(school.Pupil.Id, membership, today, today.AddDays(7), CancellationToken.None));
+        Assert.True(submitted.Submitted);
+        Assert.Equal(
+            await dueDates.ForPupilsAsync([school.Pupil.Id], today, today.AddDays(7), CancellationToken.None),
+            await dueDates.ForPupilAsync(school.Pupil.Id, membership, today, today.AddDays(7), CancellationToken.None));
+        Assert.Empty(await dueDates.ForPupilAsync(school.Pupil.Id, membership, today.AddDays(5), today.AddDays(7), CancellationToken.None));
     }
 
     internal static async Task<HttpResponseMessage> SubmitFromPageAsync(HttpClient client, string page, string text, params (string Name, byte[] Bytes)[] files) =>

@@ -323,6 +323,50 @@ public sealed class HotReadCacheTests(SharedApps apps)
         }
     }
 
+    [Theory]
+    [MemberData(nameof(TestDatabases.All), MemberType = typeof(TestDatabases))]
+    public async Task A_today_page_loads_the_lessons_it_misses_together_and_shows_changes_at_once(string provider)
+    {
+        TestDatabases.Require(provider);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var app = await SchoolbelApp.StartAsync(provider, clock, settings: NoBackgroundWarmUp);
+        var school = await TestSchool.CreateAsync(app);
+        var teacher = await school.ApiClientForAsync(school.Teacher);
+        var pupil = await school.SignInAsync(school.Pupil);
+        var course = $"/api/v1/courses/{school.Course.Id}";
+        var titles = new[] { "Les Anker", "Les Boei", "Les Kompas" };
+        var lessons = new List<string>();
+        foreach (var title in titles)
+        {
+            var lessonId = await CreatedIdAsync(await teacher.PostAsJsonAsync($"{course}/lessons", new { title }));
+            await teacher.PostAsJsonAsync($"{course}/notes", new { title = "Lees dit", text = "Tekst", lessonId });
+            Assert.Equal(HttpStatusCode.OK, (await teacher.PutAsJsonAsync($"{course}/lessons/{lessonId}/schedule", new { publishAt = clock.GetUtcNow().AddMinutes(5) })).StatusCode);
+            lessons.Add(lessonId);
+        }
+
+        clock.Advance(TimeSpan.FromMinutes(6));
+        var cache = app.Services.GetRequiredService<HotCache>();
+        cache.InvalidateAllHere();
+        clock.Advance(TimeSpan.FromSeconds(1));
+        var loadsBefore = cache.LoadsOf(HotKinds.Lesson);
+        var warmedBefore = cache.Counts().GetValueOrDefault(HotKinds.Lesson)?.Warmed ?? 0;
+
+        // Three lessons this node does not hold: one batch, no load of its own per lesson.
+        var page = await pupil.GetStringAsync($"/{school.Code}/");
+        Assert.All(titles, t => Assert.Contains(t, page, StringComparison.Ordinal));
+        Assert.Equal(loadsBefore, cache.LoadsOf(HotKinds.Lesson));
+        Assert.Equal(warmedBefore + 3, cache.Counts()[HotKinds.Lesson].Warmed);
+
+        // What the batch stored is what the lesson page reads, and a change still shows at once.
+        Assert.Contains("Les Boei", await pupil.GetStringAsync($"/{school.Code}/courses/{school.Course.Id}/lessons/{lessons[1]}"), StringComparison.Ordinal);
+        Assert.Equal(loadsBefore, cache.LoadsOf(HotKinds.Lesson));
+        Assert.DoesNotContain("0 van 2 gedaan", page, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Created, (await teacher.PostAsJsonAsync($"{course}/notes", new { title = "Nog een", text = "Tekst", lessonId = lessons[1] })).StatusCode);
+        page = await pupil.GetStringAsync($"/{school.Code}/");
+        Assert.Contains("0 van 2 gedaan", page, StringComparison.Ordinal);
+        Assert.Contains("Nog een", await pupil.GetStringAsync($"/{school.Code}/courses/{school.Course.Id}/lessons/{lessons[1]}"), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_read_that_overlaps_a_change_loads_again_and_keeps_nothing_old()
     {

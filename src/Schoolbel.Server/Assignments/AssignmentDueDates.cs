@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Schoolbel.Server.Courses;
 using Schoolbel.Server.Data;
 using Schoolbel.Server.HotReads;
 using Schoolbel.Server.Lessons;
@@ -65,16 +66,47 @@ public sealed class AssignmentDueDates(SchoolbelDb db, HotCache cache)
     /// (the morning's hot path); a new assignment in one of their courses, a class change or
     /// their own hand-in drops the entry.
     /// </summary>
-    public async Task<IReadOnlyList<DueAssignment>> TodayAsync(Guid pupilId, IReadOnlyList<Guid> courseIds, DateOnly today, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<DueAssignment>> TodayAsync(Guid pupilId, PupilMembership membership, DateOnly today, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(courseIds);
+        ArgumentNullException.ThrowIfNull(membership);
         var school = db.CurrentSchoolId ?? throw new InvalidOperationException("No school in scope.");
-        string[] tags = [HotTags.Directory(school), HotTags.Person(pupilId), .. courseIds.Select(HotTags.Course)];
+        string[] tags = [HotTags.Directory(school), HotTags.Person(pupilId), .. membership.Courses.Select(c => HotTags.Course(c.Id))];
         return await cache.GetOrLoadAsync(
             TodayKind,
             HotKeys.Of(TodayKind, school, pupilId, today.DayNumber),
             tags,
-            () => ForPupilsAsync([pupilId], today.AddDays(-1), today.AddDays(14), CancellationToken.None));
+            () => ForPupilAsync(pupilId, membership, today.AddDays(-1), today.AddDays(14), CancellationToken.None));
+    }
+
+    /// <summary>
+    /// What <see cref="ForPupilsAsync"/> answers for one pupil, in one query: the pupil's classes
+    /// and courses are already known (<paramref name="membership"/>, cached), so only the
+    /// assignments and the pupil's hand-ins are read. A pupil's first today page of the day
+    /// used to spend seven queries here.
+    /// </summary>
+    internal async Task<IReadOnlyList<DueAssignment>> ForPupilAsync(Guid pupilId, PupilMembership membership, DateOnly from, DateOnly to, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(membership);
+        var (start, end) = (SchoolTime.StartOfDayUtc(from), SchoolTime.StartOfDayUtc(to.AddDays(1)));
+        var classIds = membership.ClassIds.ToList();
+        // Only while the pupil follows the course: a class can leave a course after an assignment was given.
+        var courseIds = membership.Courses.Select(c => c.Id).ToList();
+        var rows = await db.Set<Assignment>().AsNoTracking()
+            .Where(a => courseIds.Contains(a.CourseId) && a.DueAt >= start && a.DueAt < end
+                && (db.Set<AssignmentClass>().Any(c => c.AssignmentId == a.Id && classIds.Contains(c.ClassId))
+                    || db.Set<AssignmentPupil>().Any(p => p.AssignmentId == a.Id && p.PupilId == pupilId)))
+            .Join(db.Courses, a => a.CourseId, c => c.Id, (a, c) => new
+            {
+                a.Id,
+                a.CourseId,
+                CourseName = c.Name,
+                a.Title,
+                a.DueAt,
+                Submitted = db.Set<Submission>().Any(s => s.AssignmentId == a.Id && s.PupilId == pupilId),
+            })
+            .ToListAsync(cancellationToken);
+        return [.. rows.OrderBy(r => r.DueAt).ThenBy(r => r.Title, StringComparer.Ordinal)
+            .Select(r => new DueAssignment(pupilId, r.Id, r.CourseId, r.CourseName, r.Title, r.DueAt, PathOf(r.CourseId, r.Id), r.Submitted))];
     }
 
     /// <summary>The page of an assignment, relative to the school (prefix with <c>/{school}</c> or <c>~</c>).</summary>

@@ -20,7 +20,7 @@ public sealed class AssignmentsTodayViewComponent(CourseAccess access, Assignmen
         var pupilId = user.PersonId();
         var now = time.GetUtcNow().UtcDateTime;
         var membership = await access.PupilAsync(pupilId, HttpContext.RequestAborted);
-        var due = await dueDates.TodayAsync(pupilId, [.. membership.Courses.Select(c => c.Id)], SchoolTime.LocalDate(now), HttpContext.RequestAborted);
+        var due = await dueDates.TodayAsync(pupilId, membership, SchoolTime.LocalDate(now), HttpContext.RequestAborted);
         return View("/Assignments/_Today.cshtml", new TodayAssignments(due, now));
     }
 }

@@ -215,11 +215,12 @@ public sealed class LessonPlanner(SchoolbelDb db, CourseContent content, CourseA
         }
 
         var done = (await DoneItemsAsync(pupilId, first.Keys, cancellationToken)).ToHashSet();
+        var contents = await LessonContentsAsync([.. first.Select(f => (f.Key, f.Value.CourseId))], cancellationToken);
         var courseNames = pupil.Courses.ToDictionary(c => c.Id, c => c.Name);
         var result = new List<TodayLesson>(first.Count);
         foreach (var (lessonId, (courseId, at)) in first)
         {
-            if (await LessonContentAsync(courseId, lessonId, cancellationToken) is not { } lesson)
+            if (!contents.TryGetValue(lessonId, out var lesson))
             {
                 continue;
             }
@@ -273,6 +274,54 @@ public sealed class LessonPlanner(SchoolbelDb db, CourseContent content, CourseA
                 ? found
                 : null,
             cacheNull: false);
+    }
+
+    /// <summary>
+    /// The contents of several lessons (as <see cref="LessonContentAsync"/>, by lesson id; lessons
+    /// not in the given course are left out). Those this node does not hold are loaded together:
+    /// the first pupil of a class the warm-up did not reach would otherwise load each lesson of
+    /// their today page with queries of its own.
+    /// </summary>
+    internal async Task<Dictionary<Guid, LessonContent>> LessonContentsAsync(IReadOnlyList<(Guid LessonId, Guid CourseId)> lessons, CancellationToken cancellationToken)
+    {
+        var school = SchoolId;
+        var found = new Dictionary<Guid, LessonContent>(lessons.Count);
+        var missing = new List<(Guid LessonId, Guid CourseId)>();
+        foreach (var (lessonId, courseId) in lessons)
+        {
+            if (await cache.PeekAsync<LessonContent?>(HotKinds.Lesson, LessonKey(school, courseId, lessonId), [HotTags.Course(courseId)]) is { Value: { } content })
+            {
+                found[lessonId] = content;
+            }
+            else
+            {
+                missing.Add((lessonId, courseId));
+            }
+        }
+
+        if (missing.Count == 1)
+        {
+            // One miss: the single-flight load, shared with whoever asks for it at the same moment.
+            if (await LessonContentAsync(missing[0].CourseId, missing[0].LessonId, cancellationToken) is { } content)
+            {
+                found[missing[0].LessonId] = content;
+            }
+        }
+        else if (missing.Count > 1)
+        {
+            var stamp = cache.Stamp();
+            var loaded = await LoadLessonContentsAsync([.. missing.Select(m => m.LessonId)], cancellationToken);
+            foreach (var (lessonId, courseId) in missing)
+            {
+                if (loaded.GetValueOrDefault(lessonId) is { } content && content.Head.CourseId == courseId)
+                {
+                    await cache.SetAsync<LessonContent?>(HotKinds.Lesson, LessonKey(school, courseId, lessonId), [HotTags.Course(courseId)], content, stamp);
+                    found[lessonId] = content;
+                }
+            }
+        }
+
+        return found;
     }
 
     /// <summary>
