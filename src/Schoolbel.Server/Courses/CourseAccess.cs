@@ -176,32 +176,39 @@ public sealed class CourseAccess(SchoolbelDb db, HotCache cache)
     private async Task<PupilMembership> LoadPupilAsync(Guid pupilId, CancellationToken cancellationToken) =>
         (await LoadPupilsAsync([pupilId], cancellationToken))[pupilId];
 
-    /// <summary>The classes and courses of some pupils, in two queries.</summary>
+    /// <summary>The classes and courses of some pupils, in one query.</summary>
     private async Task<Dictionary<Guid, PupilMembership>> LoadPupilsAsync(IReadOnlyCollection<Guid> pupilIds, CancellationToken cancellationToken)
     {
         var ids = pupilIds.Distinct().ToList();
-        var classes = (await db.ClassMemberships.AsNoTracking().Where(m => ids.Contains(m.PupilId))
-                .Join(db.Classes, m => m.ClassId, c => c.Id, (m, c) => new { m.PupilId, c.Id, c.Name })
-                .ToListAsync(cancellationToken))
-            .ToLookup(c => c.PupilId);
-        // A course can come twice (through a class and directly): grouped below.
-        var viaClass = db.ClassMemberships.Where(m => ids.Contains(m.PupilId))
-            .Join(db.CourseClasses, m => m.ClassId, cc => cc.ClassId, (m, cc) => new { m.PupilId, cc.CourseId, Direct = false });
-        var followed = (await viaClass.Concat(db.CoursePupils.Where(p => ids.Contains(p.PupilId)).Select(p => new { p.PupilId, p.CourseId, Direct = true }))
-                .Join(db.Courses, x => x.CourseId, c => c.Id, (x, c) => new { x.PupilId, c.Id, c.Name, x.Direct })
-                .ToListAsync(cancellationToken))
-            .GroupBy(c => (c.PupilId, c.Id))
-            .Select(g => new { g.Key.PupilId, g.Key.Id, g.First().Name, Direct = g.Any(c => c.Direct) })
-            .ToLookup(c => c.PupilId);
+        // One row per class, per course through a class and per course followed directly (a
+        // course can come both ways: grouped below).
+        var memberships = db.ClassMemberships.Where(m => ids.Contains(m.PupilId));
+        var classes = memberships
+            .Join(db.Classes, m => m.ClassId, c => c.Id, (m, c) => new { m.PupilId, Kind = MembershipRow.Class, c.Id, c.Name });
+        var viaClass = memberships
+            .Join(db.CourseClasses, m => m.ClassId, cc => cc.ClassId, (m, cc) => new { m.PupilId, cc.CourseId })
+            .Join(db.Courses, x => x.CourseId, c => c.Id, (x, c) => new { x.PupilId, Kind = MembershipRow.CourseViaClass, c.Id, c.Name });
+        var direct = db.CoursePupils.Where(p => ids.Contains(p.PupilId))
+            .Join(db.Courses, p => p.CourseId, c => c.Id, (p, c) => new { p.PupilId, Kind = MembershipRow.DirectCourse, c.Id, c.Name });
+        var rows = (await classes.Concat(viaClass).Concat(direct).AsNoTracking().ToListAsync(cancellationToken)).ToLookup(r => r.PupilId);
         return ids.ToDictionary(id => id, id =>
         {
-            var mine = classes[id].OrderBy(c => c.Name, NameOrder).ToList();
+            var mine = rows[id].Where(r => r.Kind == MembershipRow.Class).OrderBy(c => c.Name, NameOrder).ToList();
+            var courses = rows[id].Where(r => r.Kind != MembershipRow.Class).GroupBy(r => r.Id).ToList();
             return new PupilMembership(
                 [.. mine.Select(c => c.Id)],
                 [.. mine.Select(c => c.Name)],
-                [.. followed[id].OrderBy(c => c.Name, NameOrder).Select(c => new CourseLink(c.Id, c.Name))],
-                [.. followed[id].Where(c => c.Direct).Select(c => c.Id)]);
+                [.. courses.Select(g => new CourseLink(g.Key, g.First().Name)).OrderBy(c => c.Name, NameOrder)],
+                [.. courses.Where(g => g.Any(r => r.Kind == MembershipRow.DirectCourse)).Select(g => g.Key)]);
         });
+    }
+
+    /// <summary>What a row of <see cref="LoadPupilsAsync"/> is.</summary>
+    private static class MembershipRow
+    {
+        public const int Class = 0;
+        public const int CourseViaClass = 1;
+        public const int DirectCourse = 2;
     }
 
     /// <summary>How names are sorted on the today page, the same on every thread and database.</summary>

@@ -21,7 +21,8 @@ internal static class DocumentsEndpoints
             .Validate(o => o.CollectInterval > TimeSpan.Zero, "Storage:CollectInterval must be positive.")
             .Validate(o => o.Provider != "S3" || !string.IsNullOrEmpty(o.S3.Bucket), "Storage:S3:Bucket is required for the S3 store.")
             .ValidateOnStart();
-        services.AddSingleton(sp => BlobStores.Create(sp.GetRequiredService<IOptions<StorageOptions>>()));
+        services.AddSingleton<UploadBandwidth>();
+        services.AddSingleton(sp => BlobStores.Create(sp.GetRequiredService<IOptions<StorageOptions>>(), sp.GetRequiredService<UploadBandwidth>()));
         services.AddSingleton<ContentCache>();
         services.AddSingleton<StorageCollector>();
         services.AddSingleton<IJobHandler, StorageCollectionHandler>();

@@ -19,7 +19,7 @@ public sealed record ResumableUploadState(Guid Id, string FileName, long Length,
 /// file in the store's staging folder; the whole file is hashed once when complete. Cancelling,
 /// a refusal at the end or the collector dropping a stale upload gives the reservation back.
 /// </summary>
-public sealed partial class ResumableUploads(SchoolbelDb db, DocumentUploads uploads, StorageQuota quota, IBlobStore store, TimeProvider time, ILogger<ResumableUploads> logger)
+public sealed partial class ResumableUploads(SchoolbelDb db, DocumentUploads uploads, StorageQuota quota, IBlobStore store, UploadBandwidth bandwidth, TimeProvider time, ILogger<ResumableUploads> logger)
 {
     public static string TempPathOf(IBlobStore store, Guid uploadId)
     {
@@ -108,10 +108,12 @@ public sealed partial class ResumableUploads(SchoolbelDb db, DocumentUploads upl
             // Cut off whatever a broken earlier chunk left past the confirmed offset.
             file.SetLength(received);
             file.Position = received;
-            var buffer = new byte[81920];
+            var buffer = new byte[UploadBandwidth.MaxRead];
             int read;
             while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
             {
+                // The node's upload budget, as for streamed uploads (BlobStaging).
+                await bandwidth.TakeAsync(read, cancellationToken);
                 if (received + read > upload.Length)
                 {
                     tooLarge = true;

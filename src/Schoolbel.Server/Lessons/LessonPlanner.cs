@@ -340,28 +340,50 @@ public sealed class LessonPlanner(SchoolbelDb db, CourseContent content, CourseA
             async () => (await LoadClassSchedulesAsync([classId], day, CancellationToken.None))[classId]);
     }
 
-    /// <summary>What a pupil marked done among the items of these lessons (cached per pupil and set of lessons).</summary>
+    /// <summary>
+    /// What a pupil marked done among the items of these lessons (cached per pupil and set of
+    /// lessons). Loading a set of several lessons (the today page) also fills each lesson's own
+    /// entry from the same query, so the lesson page the pupil opens next needs none.
+    /// </summary>
     public async Task<IReadOnlyList<Guid>> DoneItemsAsync(Guid pupilId, IEnumerable<Guid> lessonIds, CancellationToken cancellationToken)
     {
         var school = SchoolId;
         var ids = lessonIds.Distinct().Order().ToList();
-        var bytes = new byte[ids.Count * 16];
-        for (var i = 0; i < ids.Count; i++)
-        {
-            ids[i].TryWriteBytes(bytes.AsSpan(i * 16));
-        }
-
-        var set = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes), 0, 12);
+        string[] tags = [HotTags.Person(pupilId)];
         return await cache.GetOrLoadAsync(
             HotKinds.Done,
-            HotKeys.Of(HotKinds.Done, school, pupilId, set),
-            [HotTags.Person(pupilId)],
+            DoneKey(school, pupilId, ids),
+            tags,
             async () =>
             {
-                var items = db.Set<CourseItem>().Where(i => i.LessonId != null && ids.Contains(i.LessonId.Value)).Select(i => i.Id);
-                return (IReadOnlyList<Guid>)await db.Set<ItemProgress>().Where(p => p.PupilId == pupilId && items.Contains(p.ItemId))
-                    .Select(p => p.ItemId).ToListAsync(CancellationToken.None);
+                // Taken before reading: a mark made while loading keeps the per-lesson entries out.
+                var stamp = cache.Stamp();
+                var rows = await db.Set<ItemProgress>().Where(p => p.PupilId == pupilId)
+                    .Join(db.Set<CourseItem>().Where(i => i.LessonId != null && ids.Contains(i.LessonId.Value)), p => p.ItemId, i => i.Id, (p, i) => new { p.ItemId, LessonId = i.LessonId!.Value })
+                    .ToListAsync(CancellationToken.None);
+                if (ids.Count > 1)
+                {
+                    foreach (var lessonId in ids)
+                    {
+                        IReadOnlyList<Guid> ofLesson = [.. rows.Where(r => r.LessonId == lessonId).Select(r => r.ItemId)];
+                        await cache.SetAsync(HotKinds.Done, DoneKey(school, pupilId, [lessonId]), tags, ofLesson, stamp);
+                    }
+                }
+
+                return (IReadOnlyList<Guid>)[.. rows.Select(r => r.ItemId)];
             });
+    }
+
+    /// <summary>The key of a pupil's done items among a set of lessons (<paramref name="sortedLessonIds"/>, distinct and in order).</summary>
+    private static string DoneKey(Guid schoolId, Guid pupilId, List<Guid> sortedLessonIds)
+    {
+        var bytes = new byte[sortedLessonIds.Count * 16];
+        for (var i = 0; i < sortedLessonIds.Count; i++)
+        {
+            sortedLessonIds[i].TryWriteBytes(bytes.AsSpan(i * 16));
+        }
+
+        return HotKeys.Of(HotKinds.Done, schoolId, pupilId, Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes), 0, 12));
     }
 
     internal static string LessonKey(Guid schoolId, Guid courseId, Guid lessonId) => HotKeys.Of(HotKinds.Lesson, schoolId, courseId, lessonId);

@@ -83,7 +83,7 @@ public sealed class BlobTooLargeException : Exception
 internal static class BlobStaging
 {
     // 80 KB stays under the large object heap threshold and matches what Kestrel hands over per read.
-    private const int BufferSize = 81920;
+    private const int BufferSize = UploadBandwidth.MaxRead;
 
     public static bool IsHash(string value) =>
         value.Length == 64 && value.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');
@@ -94,7 +94,7 @@ internal static class BlobStaging
     /// upload goes at full speed on an idle machine and yields the cores to page and download
     /// threads on a busy one.
     /// </remarks>
-    public static async Task<StagedBlob> StageAsync(string folder, Stream source, long maxBytes, CancellationToken cancellationToken)
+    public static async Task<StagedBlob> StageAsync(string folder, Stream source, long maxBytes, UploadBandwidth bandwidth, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(folder);
         var tempPath = Path.Combine(folder, Guid.NewGuid().ToString("N") + ".part");
@@ -119,6 +119,8 @@ internal static class BlobStaging
                     throw new BlobTooLargeException($"The file is larger than {maxBytes} bytes.");
                 }
 
+                // The node's upload budget: past it, stop reading and let TCP hold the sender back.
+                await bandwidth.TakeAsync(read, cancellationToken);
                 var buffer = buffers[current];
                 if (headLength < head.Length)
                 {
@@ -190,9 +192,11 @@ internal static class BlobStaging
 /// <summary>Picks the configured store.</summary>
 public static class BlobStores
 {
-    public static IBlobStore Create(IOptions<StorageOptions> options)
+    /// <param name="bandwidth">The node's upload budget; <see cref="UploadBandwidth.Unlimited"/> when null (seeding, tools).</param>
+    public static IBlobStore Create(IOptions<StorageOptions> options, UploadBandwidth? bandwidth = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return options.Value.Provider == "S3" ? new S3BlobStore(options) : new DiskBlobStore(options);
+        bandwidth ??= UploadBandwidth.Unlimited;
+        return options.Value.Provider == "S3" ? new S3BlobStore(options, bandwidth) : new DiskBlobStore(options, bandwidth);
     }
 }

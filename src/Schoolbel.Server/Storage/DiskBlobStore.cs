@@ -9,9 +9,11 @@ namespace Schoolbel.Server.Storage;
 internal sealed class DiskBlobStore : IBlobStore
 {
     private readonly string _blobs;
+    private readonly UploadBandwidth _bandwidth;
 
-    public DiskBlobStore(IOptions<StorageOptions> options)
+    public DiskBlobStore(IOptions<StorageOptions> options, UploadBandwidth bandwidth)
     {
+        _bandwidth = bandwidth;
         var root = Path.GetFullPath(options.Value.Root);
         _blobs = Path.Combine(root, "blobs");
         StagingFolder = Path.Combine(root, "tmp");
@@ -20,7 +22,7 @@ internal sealed class DiskBlobStore : IBlobStore
     public string StagingFolder { get; }
 
     public Task<StagedBlob> StageAsync(Stream source, long maxBytes, CancellationToken cancellationToken) =>
-        BlobStaging.StageAsync(StagingFolder, source, maxBytes, cancellationToken);
+        BlobStaging.StageAsync(StagingFolder, source, maxBytes, _bandwidth, cancellationToken);
 
     public Task CommitAsync(StagedBlob staged, CancellationToken cancellationToken)
     {

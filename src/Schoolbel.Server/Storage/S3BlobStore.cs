@@ -13,9 +13,11 @@ internal sealed class S3BlobStore : IBlobStore, IDisposable
 {
     private readonly AmazonS3Client _client;
     private readonly S3StorageOptions _options;
+    private readonly UploadBandwidth _bandwidth;
 
-    public S3BlobStore(IOptions<StorageOptions> options)
+    public S3BlobStore(IOptions<StorageOptions> options, UploadBandwidth bandwidth)
     {
+        _bandwidth = bandwidth;
         _options = options.Value.S3;
         StagingFolder = Path.Combine(Path.GetFullPath(options.Value.Root), "tmp");
         var config = new AmazonS3Config
@@ -45,7 +47,7 @@ internal sealed class S3BlobStore : IBlobStore, IDisposable
     public string StagingFolder { get; }
 
     public Task<StagedBlob> StageAsync(Stream source, long maxBytes, CancellationToken cancellationToken) =>
-        BlobStaging.StageAsync(StagingFolder, source, maxBytes, cancellationToken);
+        BlobStaging.StageAsync(StagingFolder, source, maxBytes, _bandwidth, cancellationToken);
 
     public async Task CommitAsync(StagedBlob staged, CancellationToken cancellationToken)
     {

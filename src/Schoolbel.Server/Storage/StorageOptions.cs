@@ -22,6 +22,15 @@ public sealed class StorageOptions
     [Range(1, long.MaxValue)]
     public long MaxFileBytes { get; set; } = 2L * 1024 * 1024 * 1024;
 
+    /// <summary>
+    /// Bytes per second this node takes in from all uploads together (default 40 MB/s, about
+    /// 320 Mbit/s: five teachers uploading at once still get 64 Mbit/s each, more than most
+    /// schools' uplinks give them). Bounds what uploads cost the node's cores, so downloads beside
+    /// them stay fast (see <see cref="UploadBandwidth"/>). 0 turns the budget off.
+    /// </summary>
+    [Range(0, long.MaxValue)]
+    public long UploadBytesPerSecond { get; set; } = 40L * 1024 * 1024;
+
     /// <summary>Bytes one school may store over all document versions (default 50 GB).</summary>
     [Range(1, long.MaxValue)]
     public long SchoolQuotaBytes { get; set; } = 50L * 1024 * 1024 * 1024;
