@@ -56,54 +56,37 @@ public sealed class UploadBandwidthTests
     }
 
     [Fact]
-    public async Task Staging_an_upload_goes_through_the_budget_and_hashes_every_byte()
+    public Task Staging_an_upload_goes_through_the_budget_and_hashes_every_byte() => InTempFolderAsync(async folder =>
     {
         var clock = new FakeTimeProvider();
         var bandwidth = Budget(clock);
-        var folder = Directory.CreateTempSubdirectory("schoolbel-bandwidth-").FullName;
-        try
-        {
-            var bytes = RandomNumberGenerator.GetBytes(Read * 4);
-            var staging = BlobStaging.StageAsync(folder, new MemoryStream(bytes), long.MaxValue, bandwidth, TestContext.Current.CancellationToken);
+        var bytes = RandomNumberGenerator.GetBytes(Read * 4);
+        var staging = BlobStaging.StageAsync(folder, new MemoryStream(bytes), long.MaxValue, bandwidth, TestContext.Current.CancellationToken);
 
-            // Three reads fit in the burst; the fourth waits for the clock.
-            await WaitUntilAsync(() => !staging.IsCompleted && Directory.GetFiles(folder).Length == 1);
-            await Task.Delay(100, TestContext.Current.CancellationToken);
-            Assert.False(staging.IsCompleted);
-            clock.Advance(TimeSpan.FromMilliseconds(50));
-            using var staged = await staging.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        // Three reads fit in the burst; the fourth waits for the clock.
+        await WaitUntilAsync(() => !staging.IsCompleted && Directory.GetFiles(folder).Length == 1);
+        await Task.Delay(100, TestContext.Current.CancellationToken);
+        Assert.False(staging.IsCompleted);
+        clock.Advance(TimeSpan.FromMilliseconds(50));
+        using var staged = await staging.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
 
-            Assert.Equal(bytes.Length, staged.Length);
-            Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), staged.Hash);
-            Assert.Equal(bytes, await File.ReadAllBytesAsync(staged.TempPath, TestContext.Current.CancellationToken));
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-    }
+        Assert.Equal(bytes.Length, staged.Length);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), staged.Hash);
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(staged.TempPath, TestContext.Current.CancellationToken));
+    });
 
     [Fact]
-    public async Task An_upload_cancelled_while_it_waits_for_the_budget_leaves_no_file()
+    public Task An_upload_cancelled_while_it_waits_for_the_budget_leaves_no_file() => InTempFolderAsync(async folder =>
     {
-        var clock = new FakeTimeProvider();
-        var bandwidth = Budget(clock);
-        var folder = Directory.CreateTempSubdirectory("schoolbel-bandwidth-").FullName;
-        try
-        {
-            using var abort = new CancellationTokenSource();
-            var staging = BlobStaging.StageAsync(folder, new MemoryStream(new byte[Read * 6]), long.MaxValue, bandwidth, abort.Token);
-            await WaitUntilAsync(() => Directory.GetFiles(folder).Length == 1);
-            await abort.CancelAsync();
+        var bandwidth = Budget(new FakeTimeProvider());
+        using var abort = new CancellationTokenSource();
+        var staging = BlobStaging.StageAsync(folder, new MemoryStream(new byte[Read * 6]), long.MaxValue, bandwidth, abort.Token);
+        await WaitUntilAsync(() => Directory.GetFiles(folder).Length == 1);
+        await abort.CancelAsync();
 
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => staging.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
-            Assert.Empty(Directory.GetFiles(folder));
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-    }
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => staging.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+        Assert.Empty(Directory.GetFiles(folder));
+    });
 
     [Fact]
     public void Zero_turns_the_budget_off()
@@ -117,6 +100,19 @@ public sealed class UploadBandwidthTests
 
     // A take that fits the budget completes at once, without waiting for the clock.
     private static bool DoneAtOnce(ValueTask take) => take.IsCompletedSuccessfully;
+
+    private static async Task InTempFolderAsync(Func<string, Task> test)
+    {
+        var folder = Directory.CreateTempSubdirectory("schoolbel-bandwidth-").FullName;
+        try
+        {
+            await test(folder);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
