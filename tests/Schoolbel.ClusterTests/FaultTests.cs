@@ -269,8 +269,9 @@ public sealed class FaultTests(LocalCluster cluster, ITestOutputHelper output)
         // own, where a node still falling back would decide all its ~140 requests. "Almost": a
         // Redis call that misses its 250 ms operation timeout is decided on the node by design,
         // and with three nodes, PostgreSQL, Redis, HAProxy and the traffic on two cores (load
-        // average 10) a few do (seen in CI: 1, and 4 of ~140 on one node).
-        Assert.All(Enumerable.Range(0, LocalCluster.Nodes), i => Assert.True(after[i] - shared[i] <= 10,
+        // average 10) a few do (seen in CI: 1, and 4 of ~140 on one node; 14 once, at load
+        // average 7). A fifth of the window still tells "shares again" from "still falls back".
+        Assert.All(Enumerable.Range(0, LocalCluster.Nodes), i => Assert.True(after[i] - shared[i] <= 28,
             $"node{i + 1} decided {after[i] - shared[i]} requests with its own budget after it reported Redis back."));
 
         // Nothing acknowledged is lost.
