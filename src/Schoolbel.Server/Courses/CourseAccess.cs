@@ -35,7 +35,7 @@ public sealed class CourseAccess(SchoolbelDb db, HotCache cache)
             HotKinds.Viewer,
             ViewerKey(school, courseId, personId, role),
             [HotTags.Directory(school)],
-            () => role == PersonRole.Pupil ? PupilViewerAsync(courseId, personId) : LoadViewerAsync(courseId, personId, role, CancellationToken.None),
+            () => LoadViewerAsync(courseId, personId, role, CancellationToken.None),
             cacheNull: false);
     }
 
@@ -108,16 +108,13 @@ public sealed class CourseAccess(SchoolbelDb db, HotCache cache)
 
     /// <summary>
     /// A pupil's view of a course follows from their membership (cached, and warmed before the
-    /// morning): no query of its own, where <see cref="LoadViewerAsync"/> needs two. As there: all
-    /// their classes, and whether they follow the course directly; null when they do not follow it.
+    /// morning), with no query of its own: all their classes, and whether they follow the course
+    /// directly; null when they do not follow it.
     /// </summary>
-    private async Task<CourseViewer?> PupilViewerAsync(Guid courseId, Guid pupilId)
-    {
-        var pupil = await PupilAsync(pupilId, CancellationToken.None);
-        return pupil.Courses.Any(c => c.Id == courseId)
+    private static CourseViewer? PupilViewer(Guid pupilId, PupilMembership pupil, Guid courseId) =>
+        pupil.Courses.Any(c => c.Id == courseId)
             ? new CourseViewer(pupilId, PersonRole.Pupil, CanEdit: false, pupil.ClassIds, pupil.DirectCourseIds.Contains(courseId))
             : null;
-    }
 
     private async Task<CourseViewer?> LoadViewerAsync(Guid courseId, Guid personId, PersonRole role, CancellationToken cancellationToken)
     {
@@ -127,10 +124,11 @@ public sealed class CourseAccess(SchoolbelDb db, HotCache cache)
                 return await CanViewAsync(courseId, personId, role, cancellationToken)
                     ? new CourseViewer(personId, role, CanEdit: true, [])
                     : null;
-            case PersonRole.Pupil or PersonRole.Parent:
-                var pupils = role == PersonRole.Pupil
-                    ? db.People.Where(p => p.Id == personId).Select(p => p.Id)
-                    : db.ParentLinks.Where(l => l.ParentId == personId).Select(l => l.PupilId);
+            case PersonRole.Pupil:
+                return PupilViewer(personId, await PupilAsync(personId, cancellationToken), courseId);
+            case PersonRole.Parent:
+                // Through the children: their classes in the course, and whether one follows it directly.
+                var pupils = db.ParentLinks.Where(l => l.ParentId == personId).Select(l => l.PupilId);
                 var inCourse = PupilsOf(courseId);
                 var classes = await db.ClassMemberships
                     .Where(m => pupils.Contains(m.PupilId) && inCourse.Contains(m.PupilId))
@@ -164,8 +162,7 @@ public sealed class CourseAccess(SchoolbelDb db, HotCache cache)
             filled += await cache.SetAsync(HotKinds.Pupil, HotKeys.Of(HotKinds.Pupil, school, pupilId), tags, pupil, loadStartedAt) ? 1 : 0;
             foreach (var course in pupil.Courses)
             {
-                // As LoadViewerAsync answers for a pupil of the course: all their classes, and whether they follow it directly.
-                var viewer = new CourseViewer(pupilId, PersonRole.Pupil, CanEdit: false, pupil.ClassIds, pupil.DirectCourseIds.Contains(course.Id));
+                var viewer = PupilViewer(pupilId, pupil, course.Id);
                 filled += await cache.SetAsync(HotKinds.Viewer, ViewerKey(school, course.Id, pupilId, PersonRole.Pupil), tags, viewer, loadStartedAt) ? 1 : 0;
             }
         }
